@@ -1,0 +1,136 @@
+"""When is a place open? Weekly slots, dated exceptions and French public holidays.
+
+Pure functions over already-loaded rows (the search prefetches them), evaluated
+in Europe/Paris local time. Public holidays come from the `holidays` package.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from actors.enums import ExceptionKind, HolidaysRule
+
+# Far enough to look past a summer closure when announcing the next opening.
+LOOKAHEAD_DAYS = 60
+
+
+@lru_cache(maxsize=8)
+def _french_holidays(year):
+    return holidays.country_holidays("FR", years=year, language="fr")
+
+
+def public_holiday(day):
+    """The French name of the public holiday on this date, or None."""
+    return _french_holidays(day.year).get(day)
+
+
+@dataclass(frozen=True)
+class DayHours:
+    day: datetime.date
+    slots: tuple  # ((opens, closes), ...) sorted
+    reason: str = ""  # why it differs from the usual week: exception label or holiday
+
+
+def hours_on(day, weekly_slots, exceptions, holidays_rule=HolidaysRule.CLOSED):
+    """The opening slots that apply on `day`.
+
+    `weekly_slots`: iterable of objects with weekday/opens/closes;
+    `exceptions`: iterable of objects with starts_on/ends_on/kind/opens/closes/label.
+    Precedence: a dated closure, then dated special hours, then the holiday
+    rule, then the usual week.
+    """
+    covering = [e for e in exceptions if e.starts_on <= day <= e.ends_on]
+    closures = [e for e in covering if e.kind == ExceptionKind.CLOSED]
+    if closures:
+        return DayHours(day, (), closures[0].label or _("fermeture exceptionnelle"))
+    special = sorted((e.opens, e.closes) for e in covering if e.kind == ExceptionKind.SPECIAL)
+    if special:
+        labels = [e.label for e in covering if e.label]
+        return DayHours(day, tuple(special), labels[0] if labels else _("horaires exceptionnels"))
+    holiday = public_holiday(day)
+    if holiday and holidays_rule == HolidaysRule.CLOSED:
+        return DayHours(day, (), holiday)
+    usual = sorted((s.opens, s.closes) for s in weekly_slots if s.weekday == day.weekday())
+    return DayHours(day, tuple(usual), holiday or "")
+
+
+@dataclass(frozen=True)
+class OpeningStatus:
+    known: bool  # False when the place publishes no hours at all
+    open_now: bool = False
+    closes_at: datetime.time | None = None
+    next_opening: datetime.datetime | None = None  # aware, Europe/Paris
+    reason: str = ""  # e.g. why it is closed today
+
+    def label(self, now=None):
+        """'Ouvert maintenant, jusqu'à 17 h' / 'Ouvre mardi à 9 h' / …, in the active language."""
+        if not self.known:
+            return _("Horaires non renseignés")
+        if self.open_now:
+            return _("Ouvert maintenant, jusqu'à %(time)s") % {"time": format_time(self.closes_at)}
+        if self.next_opening is None:
+            return _("Fermé pour le moment")
+        now = timezone.localtime(now)
+        day = self.next_opening.date()
+        time = format_time(self.next_opening.time())
+        if day == now.date():
+            return _("Ouvre aujourd'hui à %(time)s") % {"time": time}
+        if day == now.date() + datetime.timedelta(days=1):
+            return _("Ouvre demain à %(time)s") % {"time": time}
+        if day < now.date() + datetime.timedelta(days=7):
+            return _("Ouvre %(weekday)s à %(time)s") % {
+                "weekday": formats.date_format(day, "l"),
+                "time": time,
+            }
+        return _("Ouvre le %(date)s à %(time)s") % {
+            "date": formats.date_format(day, "j F"),
+            "time": time,
+        }
+
+
+def format_time(value):
+    """9 h, 9 h 30 — the French way of writing opening times."""
+    if value is None:
+        return ""
+    if value.minute:
+        return _("%(hour)d h %(minute)02d") % {"hour": value.hour, "minute": value.minute}
+    return _("%(hour)d h") % {"hour": value.hour}
+
+
+def opening_status(weekly_slots, exceptions, holidays_rule, now=None):
+    weekly_slots = list(weekly_slots)
+    exceptions = list(exceptions)
+    if not weekly_slots and not any(e.kind == ExceptionKind.SPECIAL for e in exceptions):
+        return OpeningStatus(known=False)
+    now = timezone.localtime(now)
+    today = now.date()
+    current_time = now.time().replace(tzinfo=None)
+    today_hours = hours_on(today, weekly_slots, exceptions, holidays_rule)
+    for opens, closes in today_hours.slots:
+        if opens <= current_time < closes:
+            return OpeningStatus(True, True, closes_at=closes, reason=today_hours.reason)
+    for offset in range(LOOKAHEAD_DAYS + 1):
+        day = today + datetime.timedelta(days=offset)
+        day_hours = (
+            today_hours if offset == 0 else hours_on(day, weekly_slots, exceptions, holidays_rule)
+        )
+        for opens, _closes in day_hours.slots:
+            if offset == 0 and opens <= current_time:
+                continue
+            next_opening = timezone.make_aware(datetime.datetime.combine(day, opens))
+            return OpeningStatus(True, False, next_opening=next_opening, reason=today_hours.reason)
+    return OpeningStatus(True, False, reason=today_hours.reason)
+
+
+def week_table(weekly_slots, exceptions, holidays_rule, start):
+    """Seven DayHours from `start`: what the coming week really looks like."""
+    weekly_slots = list(weekly_slots)
+    exceptions = list(exceptions)
+    return [
+        hours_on(start + datetime.timedelta(days=offset), weekly_slots, exceptions, holidays_rule)
+        for offset in range(7)
+    ]

@@ -1,0 +1,549 @@
+"""Deterministic, clearly fictional example data spread over the real quartiers.
+
+Every row is `is_example=True`, every name says "exemple", addresses are
+"voie fictive", phone numbers come from the ranges ARCEP reserves for fiction
+(02 61 91 xx xx) and e-mails use example.org: nothing can be mistaken for a
+real institution's details.
+"""
+
+import datetime
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from actors import geo
+from actors.enums import (
+    ContactVisibility,
+    CoordinatesSource,
+    ExceptionKind,
+    HolidaysRule,
+    Recurrence,
+    Status,
+    StructureKind,
+    VerificationMethod,
+    Wheelchair,
+)
+from actors.models import (
+    Actor,
+    Language,
+    Need,
+    Neighbourhood,
+    OpeningException,
+    OpeningSlot,
+    Permanence,
+    Public,
+    Structure,
+)
+from actors.text import normalize
+
+K = StructureKind
+
+# kind: (weight, fictional names, needs served, publics, actor roles)
+KINDS = {
+    K.MAISON_DE_QUARTIER: (
+        15,
+        ["Maison de quartier des Tilleuls", "Centre socioculturel du Jardin", "Maison des Haubans"],
+        [
+            "stage-de-3e",
+            "cv-lettre-de-motivation",
+            "demarches-en-ligne-numerique",
+            "decouvrir-les-metiers",
+        ],
+        ["collegiens", "parents", "jeunes-16-25", "habitants-qpv", "tous-publics"],
+        ["Animatrice ou animateur jeunesse", "Chargée ou chargé d'accueil"],
+    ),
+    K.ASSOCIATION: (
+        18,
+        [
+            "Association Cap Avenir",
+            "Association Tremplin",
+            "Collectif Les Passerelles",
+            "Atelier Envol",
+        ],
+        [
+            "cv-lettre-de-motivation",
+            "trouver-un-emploi",
+            "stage-de-3e",
+            "decrochage-scolaire",
+            "creer-son-activite",
+            "mobilite-internationale",
+        ],
+        ["jeunes-16-25", "demandeurs-emploi", "collegiens", "personnes-exilees", "habitants-qpv"],
+        ["Bénévole d'accompagnement", "Coordinatrice ou coordinateur"],
+    ),
+    K.ETABLISSEMENT_SCOLAIRE: (
+        13,
+        [
+            "Collège des Érables",
+            "Lycée des Deux Rives",
+            "Lycée professionnel du Canal",
+            "Collège du Vallon",
+        ],
+        [
+            "choisir-son-orientation",
+            "stage-de-3e",
+            "parcoursup-etudes-superieures",
+            "apprentissage-alternance",
+        ],
+        ["collegiens", "lyceens", "parents"],
+        ["Psychologue de l'Éducation nationale (PsyEN)", "Professeure ou professeur principal"],
+    ),
+    K.ESPACE_NUMERIQUE: (
+        8,
+        ["Espace numérique du Pont", "Point numérique des Prés", "Atelier numérique Clic"],
+        [
+            "demarches-en-ligne-numerique",
+            "cv-lettre-de-motivation",
+            "parcoursup-etudes-superieures",
+        ],
+        ["tous-publics", "demandeurs-emploi", "parents"],
+        ["Médiatrice ou médiateur numérique", "Conseillère ou conseiller numérique"],
+    ),
+    K.MAIRIE_DE_QUARTIER: (
+        5,
+        ["Mairie annexe des Écluses", "Accueil municipal du Parc"],
+        ["demarches-en-ligne-numerique", "stage-de-3e"],
+        ["tous-publics", "parents"],
+        ["Agente ou agent d'accueil"],
+    ),
+    K.INFORMATION_JEUNESSE: (
+        6,
+        ["Point information jeunesse du Port", "Bureau information jeunesse des Quais"],
+        [
+            "stage-de-3e",
+            "trouver-un-emploi",
+            "mobilite-internationale",
+            "parcoursup-etudes-superieures",
+            "apprentissage-alternance",
+        ],
+        ["collegiens", "lyceens", "etudiants", "jeunes-16-25"],
+        ["Informatrice ou informateur jeunesse"],
+    ),
+    K.MISSION_LOCALE: (
+        5,
+        ["Mission locale, antenne des Marronniers", "Mission locale, antenne du Fleuve"],
+        [
+            "trouver-un-emploi",
+            "apprentissage-alternance",
+            "trouver-une-formation",
+            "decrochage-scolaire",
+            "cv-lettre-de-motivation",
+        ],
+        ["jeunes-16-25"],
+        ["Conseillère ou conseiller Mission locale", "Chargée ou chargé de relations entreprises"],
+    ),
+    K.CIO: (
+        4,
+        ["CIO des Cèdres", "CIO des Peupliers"],
+        [
+            "choisir-son-orientation",
+            "parcoursup-etudes-superieures",
+            "decrochage-scolaire",
+            "handicap-et-orientation",
+        ],
+        ["collegiens", "lyceens", "etudiants", "parents", "adultes-en-reconversion"],
+        ["Psychologue de l'Éducation nationale (PsyEN)", "Directrice ou directeur de CIO"],
+    ),
+    K.FRANCE_TRAVAIL: (
+        4,
+        ["France Travail, agence des Bruyères", "France Travail, agence du Coteau"],
+        [
+            "trouver-un-emploi",
+            "trouver-une-formation",
+            "reconversion-bilan-de-competences",
+            "creer-son-activite",
+        ],
+        ["demandeurs-emploi", "adultes-en-reconversion", "jeunes-16-25"],
+        ["Conseillère ou conseiller emploi"],
+    ),
+    K.CAP_EMPLOI: (
+        2,
+        ["Cap emploi, antenne des Saules"],
+        ["handicap-et-orientation", "trouver-un-emploi", "reconversion-bilan-de-competences"],
+        ["personnes-en-situation-de-handicap", "demandeurs-emploi"],
+        ["Chargée ou chargé d'accompagnement"],
+    ),
+    K.E2C: (
+        2,
+        ["École de la 2e chance des Ormes"],
+        ["decrochage-scolaire", "trouver-une-formation", "apprentissage-alternance"],
+        ["jeunes-16-25"],
+        ["Formatrice ou formateur référent"],
+    ),
+    K.ONISEP: (
+        1,
+        ["Point ONISEP de démonstration"],
+        ["choisir-son-orientation", "decouvrir-les-metiers", "parcoursup-etudes-superieures"],
+        ["collegiens", "lyceens", "parents"],
+        ["Chargée ou chargé d'information"],
+    ),
+    K.CARIF_OREF: (
+        1,
+        ["Carif-Oref, point relais de démonstration"],
+        ["trouver-une-formation", "reconversion-bilan-de-competences", "decouvrir-les-metiers"],
+        ["adultes-en-reconversion", "demandeurs-emploi", "salaries"],
+        ["Chargée ou chargé d'information formation"],
+    ),
+    K.CHAMBRE_CONSULAIRE: (
+        3,
+        [
+            "Point apprentissage de la chambre des métiers (exemple)",
+            "Espace entreprendre (exemple)",
+        ],
+        ["apprentissage-alternance", "creer-son-activite", "decouvrir-les-metiers"],
+        ["jeunes-16-25", "adultes-en-reconversion", "salaries"],
+        ["Développeuse ou développeur de l'apprentissage"],
+    ),
+    K.AUTRE: (
+        6,
+        ["Bibliothèque des Glycines", "Centre de bilan Horizon", "Espace emploi des Lilas"],
+        [
+            "reconversion-bilan-de-competences",
+            "demarches-en-ligne-numerique",
+            "decouvrir-les-metiers",
+            "cv-lettre-de-motivation",
+        ],
+        ["tous-publics", "adultes-en-reconversion", "salaries"],
+        ["Conseillère ou conseiller en évolution professionnelle"],
+    ),
+}
+
+# Kinds that hold permanences in other places (the nearby answer in a quartier).
+PROVIDER_KINDS = [K.MISSION_LOCALE, K.CIO, K.FRANCE_TRAVAIL, K.CAP_EMPLOI, K.INFORMATION_JEUNESSE]
+
+POSTCODES = {
+    "Nantes": "44000",
+    "Rezé": "44400",
+    "Orvault": "44700",
+    "Vertou": "44120",
+    "Saint-Herblain": "44800",
+    "Les Sorinières": "44840",
+}
+
+T = datetime.time
+HOUR_PATTERNS = [
+    # (weekdays, [(opens, closes), ...]) — lunch breaks are two slots.
+    (range(5), [(T(9), T(12, 30)), (T(13, 30), T(17, 30))]),
+    (range(5), [(T(9), T(17))]),
+    (range(1, 6), [(T(10), T(12)), (T(14), T(18, 30))]),
+    (range(4), [(T(8, 30), T(12)), (T(13, 30), T(17))]),
+    ((0, 2, 4), [(T(14), T(18))]),
+    ((1, 2, 3, 4, 5), [(T(9, 30), T(12, 30))]),
+]
+
+TRANSPORT = [
+    "Tram {line}, arrêt fictif « Exemple », puis {minutes} minutes à pied",
+    "Bus C{line}, arrêt fictif « Démonstration »",
+    "Busway, station fictive « Exemple », {minutes} minutes à pied",
+]
+
+BATCH = 2000
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée des structures d'exemple fictives, déterministes, réparties dans les vrais quartiers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--count", type=int, default=300, help="nombre de structures (défaut 300)"
+        )
+        parser.add_argument("--seed", type=int, default=1, help="graine aléatoire (défaut 1)")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="supprime d'abord les données d'exemple existantes (jamais les vraies fiches)",
+        )
+
+    def handle(self, *args, count, seed, replace, **options):
+        if count < 1:
+            raise CommandError("--count must be at least 1.")
+        neighbourhoods = list(Neighbourhood.objects.order_by("slug"))
+        needs = {n.slug: n for n in Need.objects.all()}
+        publics = {p.slug: p for p in Public.objects.all()}
+        languages = {lang.slug: lang for lang in Language.objects.all()}
+        if not neighbourhoods or not needs or not publics:
+            raise CommandError(
+                "Load the neighbourhoods and the taxonomy first: "
+                "manage.py load_neighbourhoods && manage.py loaddata needs publics languages"
+            )
+        existing = Structure.objects.filter(is_example=True)
+        if existing.exists() and not replace:
+            self.stdout.write(
+                f"Example data already present ({existing.count()} structures): nothing to do. "
+                "Use --replace to rebuild it."
+            )
+            return
+        started = time.monotonic()
+        with transaction.atomic(), translation.override("fr"):
+            if replace:
+                self._delete_examples()
+            created = self._create(
+                count, random.Random(seed), neighbourhoods, needs, publics, languages
+            )
+        self.stdout.write(
+            f"Created {created} example structures in {time.monotonic() - started:.1f} s "
+            f"(seed {seed})."
+        )
+
+    def _delete_examples(self):
+        """Bulk-delete fictional rows, children first (no signals: they are re-creatable)."""
+        of_examples = Q(host__is_example=True) | Q(provider__is_example=True)
+        permanences = Permanence.objects.filter(of_examples).values("pk")
+        deletions = [
+            Permanence.needs.through.objects.filter(permanence__in=permanences),
+            Permanence.publics.through.objects.filter(permanence__in=permanences),
+            Permanence.objects.filter(of_examples),
+            Actor.needs.through.objects.filter(actor__structure__is_example=True),
+            Actor.objects.filter(structure__is_example=True),
+            OpeningSlot.objects.filter(structure__is_example=True),
+            OpeningException.objects.filter(structure__is_example=True),
+            Structure.needs.through.objects.filter(structure__is_example=True),
+            Structure.publics.through.objects.filter(structure__is_example=True),
+            Structure.languages.through.objects.filter(structure__is_example=True),
+        ]
+        for queryset in deletions:
+            queryset.model.objects.filter(
+                pk__in=list(queryset.values_list("pk", flat=True))
+            )._raw_delete(queryset.db)
+        Structure.objects.filter(parent__is_example=True).update(parent=None)
+        examples = Structure.objects.filter(is_example=True)
+        examples._raw_delete(examples.db)
+
+    def _create(self, count, rng, neighbourhoods, needs, publics, languages):
+        now = timezone.now()
+        year = timezone.localdate().year
+        nantes = [n for n in neighbourhoods if n.city == "Nantes"]
+        others = [n for n in neighbourhoods if n.city != "Nantes"]
+        # Most of the demand is in Nantes itself; weight by area within each group.
+        places = nantes + others
+        weights = [0.8 * n.area_m2 / sum(x.area_m2 for x in nantes) for n in nantes] + [
+            0.2 * n.area_m2 / sum(x.area_m2 for x in others) for n in others
+        ]
+        kinds = list(KINDS)
+        kind_weights = [KINDS[k][0] for k in kinds]
+        lines = max(20, min(400, count // 50))
+        samplers = {n.pk: geo.PointSampler(n.boundary, rng, lines=lines) for n in places}
+        kind_labels = {k: str(k.label) for k in kinds}
+        language_slugs = sorted(languages)
+
+        structures, structure_needs, structure_publics, structure_languages = [], [], [], []
+        slots, exceptions, actors = [], [], []
+        for i in range(1, count + 1):
+            neighbourhood = rng.choices(places, weights=weights)[0]
+            kind = rng.choices(kinds, weights=kind_weights)[0]
+            _, names, kind_needs, kind_publics, roles = KINDS[kind]
+            lat, lon = samplers[neighbourhood.pk].point()
+            name = f"{rng.choice(names)} (exemple n° {i})"
+            slug = f"exemple-{i}-{kind.value}"
+            status = rng.choices(
+                [Status.PUBLISHED, Status.DRAFT, Status.ARCHIVED], weights=[94, 4, 2]
+            )[0]
+            description = (
+                f"Structure fictive de démonstration ({kind_labels[kind]}). "
+                "Elle ne correspond à aucun lieu réel : ne vous y rendez pas."
+            )
+            structure = Structure(
+                name=name,
+                slug=slug,
+                kind=kind,
+                description=description,
+                status=status,
+                is_example=True,
+                street=f"{rng.randint(1, 120)}, voie fictive de démonstration",
+                postcode=POSTCODES.get(neighbourhood.city, "44000"),
+                city=neighbourhood.city,
+                insee_code=neighbourhood.insee_code,
+                latitude=round(lat, 6),
+                longitude=round(lon, 6),
+                coordinates_source=CoordinatesSource.EXAMPLE,
+                neighbourhood=neighbourhood,
+                public_transport=rng.choice(TRANSPORT).format(
+                    line=rng.randint(1, 3), minutes=rng.randint(2, 9)
+                ),
+                phone=f"02 61 91 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}",
+                email=f"contact-{slug}@example.org",
+                website=f"https://example.org/{slug}",
+                walk_in=rng.random() < 0.5,
+                by_appointment=rng.random() < 0.7,
+                by_phone=rng.random() < 0.4,
+                online=rng.random() < 0.2,
+                referral_required=rng.random() < 0.05,
+                what_to_bring=rng.choice(
+                    ["", "", "Une pièce d'identité", "Votre CV si vous en avez un"]
+                ),
+                is_free=rng.random() < 0.9,
+                wheelchair=rng.choices(
+                    [Wheelchair.YES, Wheelchair.PARTIAL, Wheelchair.NO, Wheelchair.UNKNOWN],
+                    weights=[50, 10, 10, 30],
+                )[0],
+                holidays_rule=HolidaysRule.CLOSED if rng.random() < 0.95 else HolidaysRule.OPEN,
+                last_verified_at=now - datetime.timedelta(days=rng.randint(0, 400)),
+                verification_method=VerificationMethod.AGENT,
+            )
+            if not structure.is_free:
+                structure.fees_details = "Participation modeste selon quotient familial (exemple)"
+            structure.search_text = normalize(
+                " ".join([name, kind_labels[kind], structure.city, description])
+            )
+            structures.append(structure)
+            for slug_ in rng.sample(kind_needs, k=min(len(kind_needs), rng.randint(2, 4))):
+                structure_needs.append((i, needs[slug_].pk))
+            for slug_ in rng.sample(kind_publics, k=min(len(kind_publics), rng.randint(1, 3))):
+                structure_publics.append((i, publics[slug_].pk))
+            spoken = {"fr"} | set(rng.sample(language_slugs, k=rng.choice([0, 0, 1, 2])))
+            for slug_ in sorted(spoken):
+                structure_languages.append((i, languages[slug_].pk))
+            days, pattern = rng.choice(HOUR_PATTERNS)
+            for weekday in days:
+                for opens, closes in pattern:
+                    slots.append((i, weekday, opens, closes))
+            if rng.random() < 0.2:
+                exceptions.append(
+                    (
+                        i,
+                        datetime.date(year, 12, 24),
+                        datetime.date(year + 1, 1, 1),
+                        "Congés de fin d'année",
+                    )
+                )
+            for role in rng.sample(roles, k=rng.randint(0, len(roles))):
+                actors.append((i, role, rng.random() < 0.3))
+
+        with_pk = self._bulk_structures(structures)
+        pk = {i + 1: s.pk for i, s in enumerate(with_pk)}
+        self._bulk(
+            Structure.needs.through,
+            [{"structure_id": pk[i], "need_id": n} for i, n in structure_needs],
+        )
+        self._bulk(
+            Structure.publics.through,
+            [{"structure_id": pk[i], "public_id": p} for i, p in structure_publics],
+        )
+        self._bulk(
+            Structure.languages.through,
+            [{"structure_id": pk[i], "language_id": lang} for i, lang in structure_languages],
+        )
+        self._bulk(
+            OpeningSlot,
+            [
+                {"structure_id": pk[i], "weekday": d, "opens": o, "closes": c}
+                for i, d, o, c in slots
+            ],
+        )
+        self._bulk(
+            OpeningException,
+            [
+                {
+                    "structure_id": pk[i],
+                    "starts_on": s,
+                    "ends_on": e,
+                    "kind": ExceptionKind.CLOSED,
+                    "label": lb,
+                }
+                for i, s, e, lb in exceptions
+            ],
+        )
+        self._bulk(
+            Actor,
+            [
+                {
+                    "structure_id": pk[i],
+                    "role": role,
+                    "phone": f"02 61 91 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+                    if public
+                    else "",
+                    "contact_visibility": ContactVisibility.PUBLIC
+                    if public
+                    else ContactVisibility.PROFESSIONALS,
+                }
+                for i, role, public in actors
+            ],
+        )
+        self._create_permanences(rng, with_pk, needs, publics)
+        return len(with_pk)
+
+    def _create_permanences(self, rng, structures, needs, publics):
+        """About one host in ten receives a provider's weekly or monthly permanence."""
+        providers = [
+            s for s in structures if s.kind in PROVIDER_KINDS and s.status == Status.PUBLISHED
+        ]
+        hosts = [
+            s
+            for s in structures
+            if s.kind
+            in (
+                K.MAISON_DE_QUARTIER,
+                K.MAIRIE_DE_QUARTIER,
+                K.ESPACE_NUMERIQUE,
+                K.ETABLISSEMENT_SCOLAIRE,
+            )
+            and s.status == Status.PUBLISHED
+        ]
+        if not providers:
+            return
+        permanences, permanence_needs, permanence_publics = [], [], []
+        for host in hosts:
+            if rng.random() >= 0.35:
+                continue
+            provider = rng.choice(providers)
+            _, _, provider_needs, provider_publics, _ = KINDS[StructureKind(provider.kind)]
+            opens = T(rng.choice([9, 10, 14]))
+            permanences.append(
+                Permanence(
+                    host=host,
+                    provider=provider,
+                    title=f"Permanence {StructureKind(provider.kind).label} (exemple)",
+                    weekday=rng.randint(0, 4),
+                    opens=opens,
+                    closes=T(opens.hour + rng.choice([2, 3])),
+                    recurrence=rng.choices(
+                        [
+                            Recurrence.WEEKLY,
+                            Recurrence.EVEN_WEEKS,
+                            Recurrence.FIRST,
+                            Recurrence.THIRD,
+                        ],
+                        weights=[60, 15, 15, 10],
+                    )[0],
+                    walk_in=rng.random() < 0.5,
+                    by_appointment=rng.random() < 0.7,
+                    notes="Permanence fictive de démonstration",
+                )
+            )
+            permanence_needs.append(rng.sample(provider_needs, k=min(2, len(provider_needs))))
+            permanence_publics.append(provider_publics[:2])
+        created = Permanence.objects.bulk_create(permanences, batch_size=BATCH)
+        self._bulk(
+            Permanence.needs.through,
+            [
+                {"permanence_id": p.pk, "need_id": needs[slug].pk}
+                for p, slugs in zip(created, permanence_needs, strict=True)
+                for slug in slugs
+            ],
+        )
+        self._bulk(
+            Permanence.publics.through,
+            [
+                {"permanence_id": p.pk, "public_id": publics[slug].pk}
+                for p, slugs in zip(created, permanence_publics, strict=True)
+                for slug in slugs
+            ],
+        )
+
+    def _bulk_structures(self, structures):
+        # bulk_create bypasses save(): search_text and neighbourhood are set above.
+        created = Structure.objects.bulk_create(structures, batch_size=BATCH)
+        if created and created[0].pk is None:  # backends that do not return ids
+            by_slug = dict(Structure.objects.filter(is_example=True).values_list("slug", "pk"))
+            for structure in created:
+                structure.pk = by_slug[structure.slug]
+        return created
+
+    def _bulk(self, model, rows):
+        model.objects.bulk_create((model(**row) for row in rows), batch_size=BATCH)

@@ -1,0 +1,456 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from actors import geo
+from actors import hours as opening_hours
+from actors.enums import (
+    CoordinatesSource,
+    ExceptionKind,
+    HolidaysRule,
+    Status,
+    StructureKind,
+    VerificationMethod,
+    Wheelchair,
+)
+from actors.text import normalize
+
+from .hours import OpeningException, OpeningSlot
+from .neighbourhoods import Neighbourhood
+from .people import Permanence
+
+postcode_validator = RegexValidator(r"^\d{5}$", _("Un code postal compte 5 chiffres."))
+insee_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE compte 5 caractères."))
+phone_validator = RegexValidator(
+    r"^\+?[0-9 .()-]{6,25}$",
+    _("Numéro de téléphone invalide : chiffres, espaces et « + » seulement."),
+)
+
+
+def _ids(items):
+    return [getattr(item, "pk", item) for item in items]
+
+
+class StructureQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def serving(self, needs, on=None):
+        """Structures that serve any of these needs themselves or host a permanence for them."""
+        ids = _ids(needs)
+        direct = Structure.needs.through.objects.filter(
+            structure_id=OuterRef("pk"), need_id__in=ids
+        )
+        hosted = Permanence.needs.through.objects.filter(
+            permanence__host_id=OuterRef("pk"), need_id__in=ids
+        ).filter(
+            Q(permanence__ends_on__isnull=True)
+            | Q(permanence__ends_on__gte=on or timezone.localdate())
+        )
+        return self.filter(Exists(direct) | Exists(hosted))
+
+    def for_publics(self, publics):
+        ids = _ids(publics)
+        through = Structure.publics.through.objects.filter(
+            structure_id=OuterRef("pk"), public_id__in=ids
+        )
+        return self.filter(Exists(through))
+
+    def speaking(self, languages):
+        ids = _ids(languages)
+        through = Structure.languages.through.objects.filter(
+            structure_id=OuterRef("pk"), language_id__in=ids
+        )
+        return self.filter(Exists(through))
+
+    def within_box(self, lat, lon, radius_km):
+        """Cheap, indexed prefilter on the (status, latitude, longitude) index."""
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_km)
+        return self.filter(
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
+        )
+
+    def with_distance(self, lat, lon):
+        """Annotate `distance` in metres (haversine, computed by the database)."""
+        return self.annotate(distance=geo.distance_expression(lat, lon))
+
+    def near(self, lat, lon, radius_km):
+        """Within radius_km of the point, nearest first."""
+        return (
+            self.within_box(lat, lon, radius_km)
+            .with_distance(lat, lon)
+            .filter(distance__lte=radius_km * 1000)
+            .order_by("distance", "name")
+        )
+
+    def open_at(self, moment=None):
+        """Open at this moment, with the same precedence as actors.hours.hours_on()."""
+        local = timezone.localtime(moment)
+        day, now = local.date(), local.time().replace(tzinfo=None)
+        covering = OpeningException.objects.filter(
+            structure_id=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
+        )
+        slot_open = OpeningSlot.objects.filter(
+            structure_id=OuterRef("pk"), weekday=day.weekday(), opens__lte=now, closes__gt=now
+        )
+        usual = Exists(slot_open) & ~Exists(covering.filter(kind=ExceptionKind.SPECIAL))
+        if opening_hours.public_holiday(day):
+            usual &= Q(holidays_rule=HolidaysRule.OPEN)
+        special_open = Exists(
+            covering.filter(kind=ExceptionKind.SPECIAL, opens__lte=now, closes__gt=now)
+        )
+        return self.filter(
+            ~Exists(covering.filter(kind=ExceptionKind.CLOSED)) & (special_open | usual)
+        )
+
+    def open_on_weekday(self, weekday):
+        """Usually open on this weekday (0 = Monday)."""
+        return self.filter(
+            Exists(OpeningSlot.objects.filter(structure_id=OuterRef("pk"), weekday=weekday))
+        )
+
+    def stale(self, now=None):
+        limit = (now or timezone.now()) - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=limit))
+
+    def fresh(self, now=None):
+        limit = (now or timezone.now()) - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.filter(last_verified_at__gte=limit)
+
+
+class Structure(models.Model):
+    """A place that receives the public: a CIO, a Mission locale, a maison de quartier…"""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(
+        _("identifiant dans l'adresse web"),
+        max_length=220,
+        unique=True,
+        help_text=_("Lettres minuscules, chiffres et tirets. Ne le changez pas après publication."),
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=StructureKind.choices)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Ce que la structure fait, en quelques phrases simples."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="branches",
+        verbose_name=_("réseau ou structure mère"),
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_(
+            "Seules les fiches publiées sont visibles du public. On archive, on ne supprime pas."
+        ),
+    )
+    is_example = models.BooleanField(
+        _("donnée d'exemple"),
+        default=False,
+        help_text=_("Fiche fictive de démonstration : signalée comme telle sur toutes les pages."),
+    )
+
+    # Address and position
+    street = models.CharField(_("adresse"), max_length=250, blank=True)
+    address_complement = models.CharField(_("complément d'adresse"), max_length=250, blank=True)
+    postcode = models.CharField(
+        _("code postal"), max_length=5, blank=True, validators=[postcode_validator]
+    )
+    city = models.CharField(_("commune"), max_length=120, blank=True)
+    insee_code = models.CharField(
+        _("code INSEE"), max_length=5, blank=True, validators=[insee_validator]
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    coordinates_source = models.CharField(
+        _("origine de la position"), max_length=12, choices=CoordinatesSource.choices, blank=True
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="structures",
+        verbose_name=_("quartier"),
+        help_text=_("Déduit de la position, sauf si « quartier choisi à la main » est coché."),
+    )
+    neighbourhood_is_manual = models.BooleanField(
+        _("quartier choisi à la main"),
+        default=False,
+        help_text=_("Cochez pour garder ce quartier même si la position change."),
+    )
+    public_transport = models.CharField(
+        _("transports en commun"),
+        max_length=300,
+        blank=True,
+        help_text=_("Ex. : « Tram 3, arrêt Chanzy, puis 5 minutes à pied »."),
+    )
+
+    # Contact
+    phone = models.CharField(
+        _("téléphone"), max_length=30, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("courriel"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    # How to get in
+    walk_in = models.BooleanField(_("accueil sans rendez-vous"), default=False)
+    by_appointment = models.BooleanField(_("sur rendez-vous"), default=False)
+    by_phone = models.BooleanField(_("par téléphone"), default=False)
+    online = models.BooleanField(_("en ligne"), default=False)
+    referral_required = models.BooleanField(
+        _("orientation par un professionnel obligatoire"),
+        default=False,
+        help_text=_("La personne doit être adressée par un professionnel (prescription)."),
+    )
+    access_details = models.TextField(_("conditions d'accès"), blank=True)
+    what_to_bring = models.CharField(
+        _("à apporter"), max_length=300, blank=True, help_text=_("Ex. : « pièce d'identité, CV »")
+    )
+    is_free = models.BooleanField(_("gratuit"), default=True)
+    fees_details = models.CharField(_("tarifs"), max_length=300, blank=True)
+
+    needs = models.ManyToManyField(
+        "actors.Need", blank=True, related_name="structures", verbose_name=_("besoins")
+    )
+    publics = models.ManyToManyField(
+        "actors.Public", blank=True, related_name="structures", verbose_name=_("publics")
+    )
+    languages = models.ManyToManyField(
+        "actors.Language", blank=True, related_name="structures", verbose_name=_("langues parlées")
+    )
+
+    # Accessibility
+    wheelchair = models.CharField(
+        _("accès fauteuil roulant"),
+        max_length=10,
+        choices=Wheelchair.choices,
+        default=Wheelchair.UNKNOWN,
+    )
+    acceslibre_url = models.URLField(_("fiche acceslibre"), blank=True)
+    accessibility_details = models.TextField(_("détails d'accessibilité"), blank=True)
+
+    # Opening hours: the slots and exceptions are related rows.
+    holidays_rule = models.CharField(
+        _("jours fériés"), max_length=8, choices=HolidaysRule.choices, default=HolidaysRule.CLOSED
+    )
+    hours_note = models.CharField(_("remarque sur les horaires"), max_length=300, blank=True)
+
+    # Freshness: a human check, distinct from updated_at (which any save bumps).
+    last_verified_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifiée par"),
+    )
+    verification_method = models.CharField(
+        _("mode de vérification"), max_length=10, choices=VerificationMethod.choices, blank=True
+    )
+
+    # Provenance of imported entries: the upsert key is (source, source_id).
+    source = models.CharField(_("source"), max_length=50, blank=True)
+    source_id = models.CharField(_("identifiant dans la source"), max_length=100, blank=True)
+    source_updated_at = models.DateTimeField(_("mise à jour dans la source"), null=True, blank=True)
+
+    # Normalised name + description + kind for accent-insensitive search.
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="structure_latitude_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="structure_longitude_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(
+                name="structure_coordinates_both_or_neither",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="structure_kind_valid", condition=Q(kind__in=StructureKind.values)
+            ),
+            models.CheckConstraint(
+                name="structure_status_valid", condition=Q(status__in=Status.values)
+            ),
+            models.CheckConstraint(
+                name="structure_wheelchair_valid", condition=Q(wheelchair__in=Wheelchair.values)
+            ),
+            models.CheckConstraint(
+                name="structure_holidays_rule_valid",
+                condition=Q(holidays_rule__in=HolidaysRule.values),
+            ),
+            models.CheckConstraint(
+                name="structure_published_has_coordinates",
+                condition=~Q(status=Status.PUBLISHED) | Q(latitude__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source_id=""),
+                name="structure_unique_source_record",
+            ),
+        ]
+        indexes = [
+            # Serves the proximity search: status equality, then the bounding box.
+            models.Index(
+                fields=["status", "latitude", "longitude"], name="structure_status_position_idx"
+            ),
+            # Serves listings without an origin (ordered by name within the filters).
+            models.Index(fields=["status", "name"], name="structure_status_name_idx"),
+            # Serves the stale-entries filter and the reminder command.
+            models.Index(
+                fields=["status", "last_verified_at"], name="structure_status_verified_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name)
+        self.search_text = self.compute_search_text()
+        self.derive_neighbourhood()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "neighbourhood"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("actors:structure", args=[self.slug])
+
+    # --- Validation and derived fields ------------------------------------------------
+
+    def clean(self):
+        errors = {}
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = _("Indiquez la latitude et la longitude, ou aucune des deux.")
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors["latitude"] = _("La latitude doit être comprise entre -90 et 90.")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors["longitude"] = _("La longitude doit être comprise entre -180 et 180.")
+        if self.status == Status.PUBLISHED and self.latitude is None:
+            errors["latitude"] = _(
+                "Une fiche publiée doit avoir une position (latitude et longitude)."
+            )
+        if self.source_id and not self.source:
+            errors["source"] = _("Indiquez la source de cet identifiant.")
+        if errors:
+            raise ValidationError(errors)
+
+    def compute_search_text(self):
+        with translation.override("fr"):
+            kind_label = (
+                str(StructureKind(self.kind).label) if self.kind in StructureKind.values else ""
+            )
+        return normalize(" ".join([self.name, kind_label, self.city, self.description]))
+
+    def derive_neighbourhood(self):
+        """Neighbourhood from the point, unless an agent chose it by hand."""
+        if not self.neighbourhood_is_manual:
+            self.neighbourhood = Neighbourhood.objects.locate(self.latitude, self.longitude)
+
+    # --- Business actions ---------------------------------------------------------
+
+    @transaction.atomic
+    def verify(self, *, by=None, method=VerificationMethod.AGENT, at=None):
+        """Record a human check that the entry is still right; touches nothing else."""
+        self.last_verified_at = at or timezone.now()
+        self.verified_by = by
+        self.verification_method = method
+        super().save(update_fields=["last_verified_at", "verified_by", "verification_method"])
+
+    @transaction.atomic
+    def archive(self):
+        self.status = Status.ARCHIVED
+        self.save(update_fields=["status", "updated_at"])
+
+    # --- Presentation helpers ---------------------------------------------------------
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_stale(self):
+        if self.last_verified_at is None:
+            return True
+        return timezone.now() - self.last_verified_at > datetime.timedelta(
+            days=settings.STALE_AFTER_DAYS
+        )
+
+    @property
+    def full_address(self):
+        locality = " ".join(part for part in [self.postcode, self.city] if part)
+        return ", ".join(part for part in [self.street, self.address_complement, locality] if part)
+
+    @property
+    def access_modes(self):
+        """Human labels of the ways in, e.g. ['sans rendez-vous', 'sur rendez-vous']."""
+        modes = []
+        for field in ("walk_in", "by_appointment", "by_phone", "online"):
+            if getattr(self, field):
+                modes.append(self._meta.get_field(field).verbose_name)
+        return modes
+
+    def opening_status(self, now=None):
+        """Uses prefetched opening_slots / opening_exceptions when available."""
+        return opening_hours.opening_status(
+            self.opening_slots.all(), self.opening_exceptions.all(), self.holidays_rule, now
+        )
+
+    def week_hours(self, start=None):
+        return opening_hours.week_table(
+            self.opening_slots.all(),
+            self.opening_exceptions.all(),
+            self.holidays_rule,
+            start or timezone.localdate(),
+        )
+
+    def distance_from(self, lat, lon):
+        if self.latitude is None or lat is None:
+            return None
+        return geo.haversine_m(lat, lon, self.latitude, self.longitude)
+
+
+def unique_slug(name, *, max_length=200, exclude_pk=None):
+    base = slugify(name)[:max_length].strip("-") or "structure"
+    slug, n = base, 2
+    existing = Structure.objects.all()
+    if exclude_pk:
+        existing = existing.exclude(pk=exclude_pk)
+    while existing.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug

@@ -1,0 +1,133 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import BREIL_CENTRE, make_permanence, make_structure, offset
+
+pytestmark = pytest.mark.django_db
+
+
+def _argument_free_urls(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from _argument_free_urls(pattern, prefix + route)
+        elif isinstance(pattern, URLPattern):
+            if "<" in route or "(?P" in route or route.startswith("^"):
+                continue
+            yield "/" + prefix + route
+
+
+def test_every_argument_free_public_url_answers_200(client):
+    make_structure(is_example=True)
+    urls = sorted(set(_argument_free_urls()))
+    assert "/" in urls and "/quartiers/" in urls and "/healthz" in urls
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_neighbourhood_page_lists_its_structures_nearest_first(client):
+    far = make_structure(name="Loin du centre", at=offset(BREIL_CENTRE, north_m=400))
+    near = make_structure(name="Près du centre", at=offset(BREIL_CENTRE, north_m=50))
+    elsewhere = make_structure(name="Sur l'île", at=(47.2075, -1.54))
+    response = client.get(reverse("actors:neighbourhood", args=["breil-barberie"]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.index(near.name) < content.index(far.name)
+    assert elsewhere.name not in content
+    assert "min à pied" in content
+
+
+def test_example_data_is_announced_on_every_page(client):
+    structure = make_structure(is_example=True)
+    for url in ["/", "/quartiers/", "/quartiers/breil-barberie/", structure.get_absolute_url()]:
+        assert "Données d'exemple" in client.get(url).content.decode(), url
+
+
+def test_no_example_banner_when_the_data_is_real(client):
+    make_structure()
+    assert "Données d'exemple" not in client.get("/").content.decode()
+
+
+def test_structure_page_shows_what_a_passeur_needs(client):
+    host = make_structure(
+        name="Maison de quartier test",
+        phone="02 61 91 00 01",
+        public_transport="Tram 2, arrêt fictif",
+        walk_in=True,
+        needs=["stage-de-3e"],
+        hours=[(1, __import__("datetime").time(9), __import__("datetime").time(12))],
+    )
+    provider = make_structure(name="Mission locale test", kind="mission-locale")
+    make_permanence(host, provider, title="Permanence emploi", needs=["trouver-un-emploi"])
+    content = client.get(host.get_absolute_url()).content.decode()
+    for expected in [
+        "Maison de quartier test",
+        'href="tel:+33261910001"',
+        "Tram 2, arrêt fictif",
+        "Accueil sans rendez-vous",
+        "Stage de 3e",
+        "Permanence emploi",
+        "Mission locale test",
+        "Prochaines dates",
+        "Les sept prochains jours",
+    ]:
+        assert expected in content, expected
+    assert "Permanence emploi" in client.get(provider.get_absolute_url()).content.decode()
+
+
+def test_drafts_are_hidden_from_the_public_but_previewed_by_agents(client, staff_agent):
+    draft = make_structure(status="draft")
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(staff_agent)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_unknown_slugs_are_404(client):
+    assert client.get("/structures/nexiste-pas/").status_code == 404
+    assert client.get("/quartiers/nexiste-pas/").status_code == 404
+
+
+def test_pages_are_french_with_a_skip_link(client):
+    content = client.get("/").content.decode()
+    assert '<html lang="fr">' in content
+    assert 'href="#contenu"' in content
+    assert content.count("<h1") == 1
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+def test_healthz_answers_503_when_the_database_does_not():
+    # A separate process whose database cannot be reached: a real failure, no mock.
+    unreachable = (
+        "sqlite:////nonexistent-directory/db.sqlite3"
+        if connection.vendor == "sqlite"
+        else "postgres://postgres@127.0.0.1:1/guide"
+    )
+    script = (
+        "import django; django.setup();"
+        "from django.test.utils import setup_test_environment; setup_test_environment();"
+        "from django.test import Client; print(Client().get('/healthz').status_code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "DATABASE_URL": unreachable, "DJANGO_SETTINGS_MODULE": "guide.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "503", result.stderr
