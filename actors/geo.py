@@ -6,6 +6,8 @@ GeoJSON stores positions as [longitude, latitude]: every function here takes
 and returns (latitude, longitude) and converts at the boundary.
 """
 
+import bisect
+import itertools
 import math
 
 from django.conf import settings
@@ -192,30 +194,34 @@ class PointSampler:
     def __init__(self, geometry, rng, lines=200):
         self.rng = rng
         min_lat, max_lat, _, _ = geometry_bbox(geometry)
-        edges = [
-            (ring[i], ring[i + 1])
-            for rings in _polygons(geometry)
-            for ring in rings
-            for i in range(len(ring) - 1)
-        ]
+        span = max_lat - min_lat
+        latitudes = [min_lat + span * (k + rng.random()) / lines for k in range(lines)]
+        crossings = [[] for _ in latitudes]
+        for rings in _polygons(geometry):
+            for ring in rings:
+                for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+                    if y0 == y1:
+                        continue
+                    # Only the scanlines between the edge's ends can cross it.
+                    low, high = min(y0, y1), max(y0, y1)
+                    first = bisect.bisect_left(latitudes, low)
+                    last = bisect.bisect_left(latitudes, high)
+                    for k in range(first, last):
+                        lat = latitudes[k]
+                        crossings[k].append(x0 + (lat - y0) * (x1 - x0) / (y1 - y0))
         self.scanlines = []  # (lat, [(x0, x1), ...], inside length)
-        for k in range(lines):
-            lat = min_lat + (max_lat - min_lat) * (k + rng.random()) / lines
-            crossings = sorted(
-                a[0] + (lat - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
-                for a, b in edges
-                if (a[1] > lat) != (b[1] > lat)
-            )
-            intervals = list(zip(crossings[::2], crossings[1::2], strict=False))
+        for lat, xs in zip(latitudes, crossings, strict=True):
+            xs.sort()
+            intervals = list(zip(xs[::2], xs[1::2], strict=False))
             length = sum(x1 - x0 for x0, x1 in intervals)
             if length > 0:
                 self.scanlines.append((lat, intervals, length))
         if not self.scanlines:
             raise ValueError("Degenerate geometry")
-        self.weights = [length for _, _, length in self.scanlines]
+        self.weights = list(itertools.accumulate(length for _, _, length in self.scanlines))
 
     def point(self):
-        lat, intervals, length = self.rng.choices(self.scanlines, weights=self.weights)[0]
+        lat, intervals, length = self.rng.choices(self.scanlines, cum_weights=self.weights)[0]
         offset = self.rng.uniform(0, length)
         for x0, x1 in intervals:
             if offset <= x1 - x0:
