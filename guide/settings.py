@@ -193,3 +193,11 @@ WALKING_SPEED_KMH = 4.5
 WALKING_DETOUR_FACTOR = 1.3
 # A published entry not verified for this many days shows "informations à vérifier".
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 180, minimum=1)
+
+# --- Address geocoding (Base Adresse Nationale through geopy) -----------------------------
+GEOCODER_DOMAIN = env_str("GEOCODER_DOMAIN", "api-adresse.data.gouv.fr")
+GEOCODER_SCHEME = env_str("GEOCODER_SCHEME", "https")
+GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
+GEOCODER_USER_AGENT = "guide-acteurs-orientation/1.0"
+GEOCODER_AREA_HINT = env_str("GEOCODER_AREA_HINT", "Nantes")
+GEOCODER_CACHE_DAYS = env_int("GEOCODER_CACHE_DAYS", 90, minimum=1)

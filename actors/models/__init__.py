@@ -1,3 +1,4 @@
+from .geocoding import GeocodedAddress
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
 from .people import Actor, Permanence
@@ -6,6 +7,7 @@ from .taxonomy import Language, Need, Public
 
 __all__ = [
     "Actor",
+    "GeocodedAddress",
     "Language",
     "Need",
     "Neighbourhood",

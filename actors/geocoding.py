@@ -1,0 +1,85 @@
+"""Addresses to coordinates with the Base Adresse Nationale, through geopy.
+
+The geocoder is the real geopy `BANFrance` client; its domain and scheme come
+from settings so tests point it at a loopback server. Answers (and misses) are
+cached in the database; an unreachable, slow or failing service raises
+`GeocoderUnavailable`, which callers turn into a French message and a fallback
+origin — never a 500.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from geopy.exc import GeopyError
+from geopy.geocoders import BANFrance
+
+from actors.models import GeocodedAddress
+from actors.text import normalize
+
+_POSTCODE = re.compile(r"\b\d{5}\b")
+
+
+class GeocoderUnavailable(Exception):
+    """The service did not answer usefully (down, timeout, error status)."""
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    found: bool
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str = ""
+
+
+def _client():
+    return BANFrance(
+        domain=settings.GEOCODER_DOMAIN,
+        scheme=settings.GEOCODER_SCHEME,
+        timeout=settings.GEOCODER_TIMEOUT,
+        user_agent=settings.GEOCODER_USER_AGENT,
+    )
+
+
+def _as_result(row):
+    return GeocodeResult(row.found, row.latitude, row.longitude, row.label)
+
+
+def geocode(address):
+    """Coordinates of a free-text address, from the cache or the BAN."""
+    key = normalize(address)[:255]
+    if not key:
+        return GeocodeResult(False)
+    fresh_after = timezone.now() - datetime.timedelta(days=settings.GEOCODER_CACHE_DAYS)
+    cached = GeocodedAddress.objects.filter(query=key, created_at__gte=fresh_after).first()
+    if cached:
+        return _as_result(cached)
+    query = address.strip()
+    if settings.GEOCODER_AREA_HINT and not _POSTCODE.search(query):
+        # "12 rue du Breil" exists in many towns: without a postcode, search here.
+        query = f"{query} {settings.GEOCODER_AREA_HINT}"
+    try:
+        location = _client().geocode(query, limit=1)
+    except GeopyError as error:
+        raise GeocoderUnavailable(str(error)) from error
+    except (OSError, ValueError) as error:  # malformed answers, low-level socket errors
+        raise GeocoderUnavailable(str(error)) from error
+    values = {"found": False, "label": "", "latitude": None, "longitude": None, "score": None}
+    if location is not None:
+        properties = (location.raw or {}).get("properties", {})
+        values = {
+            "found": True,
+            "label": (location.address or "")[:255],
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+            "score": properties.get("score"),
+        }
+    try:
+        with transaction.atomic():
+            row, _ = GeocodedAddress.objects.update_or_create(query=key, defaults=values)
+    except IntegrityError:  # a concurrent request stored the same query first
+        row = GeocodedAddress.objects.get(query=key)
+    return _as_result(row)
