@@ -8,12 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from actors import geo
-from actors.enums import Status
+from actors import search as search_module
+from actors.enums import Status, StructureKind
+from actors.filters import OPEN_CHOICES
 from actors.models import (
     Actor,
     Need,
     Neighbourhood,
-    OpeningException,
     Permanence,
     Public,
     Structure,
@@ -22,32 +23,25 @@ from actors.models import (
 PAGE_SIZE = 20
 
 
-def upcoming_exceptions():
-    """Exceptions that still matter: today or later (what hours and labels need)."""
-    return Prefetch(
-        "opening_exceptions",
-        queryset=OpeningException.objects.filter(ends_on__gte=timezone.localdate()),
-    )
-
-
-def card_prefetches():
-    """Everything a result card shows, in a constant number of queries."""
-    return [
-        "needs",
-        "opening_slots",
-        upcoming_exceptions(),
-        Prefetch(
-            "hosted_permanences",
-            queryset=Permanence.objects.current()
-            .select_related("provider")
-            .prefetch_related("needs"),
-        ),
-    ]
-
-
 def page_of(request, queryset):
     paginator = Paginator(queryset, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
+
+
+RADIUS_CHOICES = [("0.5", "500 m"), ("1", "1 km"), ("1.5", "1,5 km"), ("3", "3 km"), ("5", "5 km")]
+
+
+def search_form_context(params):
+    """Choices for the search form; `params` re-fills it (a QueryDict)."""
+    return {
+        "params": params,
+        "form_needs": Need.objects.all(),
+        "form_publics": Public.objects.all(),
+        "form_neighbourhoods": Neighbourhood.objects.only("slug", "name", "city"),
+        "form_kinds": StructureKind.choices,
+        "form_open": OPEN_CHOICES,
+        "form_radius": RADIUS_CHOICES,
+    }
 
 
 @require_safe
@@ -55,15 +49,24 @@ def home(request):
     neighbourhoods = Neighbourhood.objects.filter(city="Nantes").annotate(
         n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
     )
-    return render(
-        request,
-        "actors/home.html",
-        {
-            "neighbourhoods": neighbourhoods,
-            "needs": Need.objects.all(),
-            "publics": Public.objects.all(),
-        },
-    )
+    context = {"neighbourhoods": neighbourhoods, **search_form_context(request.GET)}
+    return render(request, "actors/home.html", context)
+
+
+@require_safe
+def search_results(request):
+    search = search_module.run(request.GET)
+    page = search.paginate(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "search": search,
+        "page": page,
+        "results": page.object_list,
+        "querystring": querystring.urlencode(),
+        **search_form_context(request.GET),
+    }
+    return render(request, "actors/search.html", context, status=200 if search.is_valid else 400)
 
 
 @require_safe
@@ -83,7 +86,7 @@ def neighbourhood_detail(request, slug):
         .select_related("neighbourhood")
         .with_distance(neighbourhood.centroid_latitude, neighbourhood.centroid_longitude)
         .order_by("distance", "name")
-        .prefetch_related(*card_prefetches())
+        .prefetch_related(*search_module.result_prefetches())
     )
     page = page_of(request, structures)
     return render(
@@ -100,7 +103,7 @@ def structure_detail(request, slug):
         "publics",
         "languages",
         "opening_slots",
-        upcoming_exceptions(),
+        search_module.upcoming_exceptions(),
         Prefetch("actors", queryset=Actor.objects.filter(is_active=True).prefetch_related("needs")),
         Prefetch(
             "hosted_permanences",

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "actors",
 ]
 
@@ -193,6 +195,26 @@ WALKING_SPEED_KMH = 4.5
 WALKING_DETOUR_FACTOR = 1.3
 # A published entry not verified for this many days shows "informations à vérifier".
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 180, minimum=1)
+
+# --- JSON API ----------------------------------------------------------------------------
+# Read-only and public: no authentication, JSON only (no browsable API pages).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Guide des acteurs de l'orientation — API",
+    "DESCRIPTION": (
+        "Lecture seule. Les structures publiées, leurs besoins, publics et horaires, "
+        "avec les mêmes paramètres que la recherche du site (/recherche/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Address geocoding (Base Adresse Nationale through geopy) -----------------------------
 GEOCODER_DOMAIN = env_str("GEOCODER_DOMAIN", "api-adresse.data.gouv.fr")

@@ -39,30 +39,42 @@ def _ids(items):
     return [getattr(item, "pk", item) for item in items]
 
 
+def serving_condition(needs, on=None):
+    """SQL condition: the row serves one of the needs, itself or through a hosted permanence.
+
+    Two correlated EXISTS on the (structure, need) unique indexes: cheap per row,
+    and no join that would duplicate structures.
+    """
+    ids = _ids(needs)
+    direct = Structure.needs.through.objects.filter(structure_id=OuterRef("pk"), need_id__in=ids)
+    hosted = Permanence.needs.through.objects.filter(
+        permanence__host_id=OuterRef("pk"), need_id__in=ids
+    ).filter(
+        Q(permanence__ends_on__isnull=True) | Q(permanence__ends_on__gte=on or timezone.localdate())
+    )
+    return Exists(direct) | Exists(hosted)
+
+
 class StructureQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
     def serving(self, needs, on=None):
         """Structures that serve any of these needs themselves or host a permanence for them."""
-        ids = _ids(needs)
-        direct = Structure.needs.through.objects.filter(
-            structure_id=OuterRef("pk"), need_id__in=ids
-        )
-        hosted = Permanence.needs.through.objects.filter(
-            permanence__host_id=OuterRef("pk"), need_id__in=ids
-        ).filter(
-            Q(permanence__ends_on__isnull=True)
-            | Q(permanence__ends_on__gte=on or timezone.localdate())
-        )
-        return self.filter(Exists(direct) | Exists(hosted))
+        return self.filter(serving_condition(needs, on))
 
     def for_publics(self, publics):
+        """For any of these publics, directly or through a permanence hosted here."""
         ids = _ids(publics)
-        through = Structure.publics.through.objects.filter(
+        direct = Structure.publics.through.objects.filter(
             structure_id=OuterRef("pk"), public_id__in=ids
         )
-        return self.filter(Exists(through))
+        hosted = Permanence.publics.through.objects.filter(
+            permanence__host_id=OuterRef("pk"), public_id__in=ids
+        ).filter(
+            Q(permanence__ends_on__isnull=True) | Q(permanence__ends_on__gte=timezone.localdate())
+        )
+        return self.filter(Exists(direct) | Exists(hosted))
 
     def speaking(self, languages):
         ids = _ids(languages)

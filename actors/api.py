@@ -1,0 +1,442 @@
+"""Read-only JSON API (/api/v1/): the same search as the results page, as data.
+
+Query parameters are those of /recherche/, validated by the same FilterSet;
+invalid ones give a 400 whose body names each parameter.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters import filters as django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from actors import geo
+from actors import search as search_module
+from actors.filters import FlagFilter, StructureFilter
+from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
+
+# --- Serializers ------------------------------------------------------------------------
+
+
+class StructureSummarySerializer(serializers.ModelSerializer):
+    neighbourhood = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    address = serializers.CharField(source="street")
+    distance_m = serializers.SerializerMethodField()
+    walking_minutes = serializers.SerializerMethodField()
+    needs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    publics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    open_now = serializers.SerializerMethodField()
+    next_opening = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Structure
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "neighbourhood",
+            "address",
+            "postcode",
+            "city",
+            "latitude",
+            "longitude",
+            "distance_m",
+            "walking_minutes",
+            "needs",
+            "publics",
+            "open_now",
+            "next_opening",
+            "url",
+        ]
+
+    def _status(self, obj):
+        # Computed once per object from the prefetched hours.
+        if not hasattr(obj, "_api_opening_status"):
+            obj._api_opening_status = obj.opening_status(now=self.context.get("now"))
+        return obj._api_opening_status
+
+    def get_distance_m(self, obj) -> int | None:
+        distance = getattr(obj, "distance", None)
+        return None if distance is None else round(distance)
+
+    def get_walking_minutes(self, obj) -> int | None:
+        return geo.walking_minutes(getattr(obj, "distance", None))
+
+    def get_open_now(self, obj) -> bool | None:
+        status = self._status(obj)
+        return status.open_now if status.known else None
+
+    def get_next_opening(self, obj) -> str | None:
+        status = self._status(obj)
+        return status.next_opening.isoformat() if status.next_opening else None
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        url = obj.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url
+
+
+class SlotSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField()
+    opens = serializers.TimeField()
+    closes = serializers.TimeField()
+
+
+class ExceptionSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    kind = serializers.CharField()
+    opens = serializers.TimeField(allow_null=True)
+    closes = serializers.TimeField(allow_null=True)
+    label = serializers.CharField()
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    """Personal contact details only when their visibility is public (GDPR)."""
+
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    needs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Actor
+        fields = ["name", "role", "phone", "email", "needs"]
+
+    def get_phone(self, obj) -> str:
+        return obj.phone if obj.contact_is_public else ""
+
+    def get_email(self, obj) -> str:
+        return obj.email if obj.contact_is_public else ""
+
+
+class PermanenceSerializer(serializers.ModelSerializer):
+    host = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    provider = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    needs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    next_dates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Permanence
+        fields = [
+            "title",
+            "host",
+            "provider",
+            "weekday",
+            "opens",
+            "closes",
+            "recurrence",
+            "starts_on",
+            "ends_on",
+            "walk_in",
+            "by_appointment",
+            "needs",
+            "notes",
+            "next_dates",
+        ]
+
+    def get_next_dates(self, obj) -> list[str]:
+        return [day.isoformat() for day in obj.next_dates(timezone.localdate())]
+
+
+class StructureDetailSerializer(StructureSummarySerializer):
+    languages = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    opening_slots = SlotSerializer(many=True, read_only=True)
+    opening_exceptions = ExceptionSerializer(many=True, read_only=True)
+    actors = ActorSerializer(many=True, read_only=True)
+    hosted_permanences = PermanenceSerializer(many=True, read_only=True)
+    held_permanences = PermanenceSerializer(many=True, read_only=True)
+    is_stale = serializers.BooleanField(read_only=True)
+
+    class Meta(StructureSummarySerializer.Meta):
+        fields = [
+            *StructureSummarySerializer.Meta.fields,
+            "description",
+            "address_complement",
+            "insee_code",
+            "public_transport",
+            "phone",
+            "email",
+            "website",
+            "walk_in",
+            "by_appointment",
+            "by_phone",
+            "online",
+            "referral_required",
+            "access_details",
+            "what_to_bring",
+            "is_free",
+            "fees_details",
+            "languages",
+            "wheelchair",
+            "acceslibre_url",
+            "accessibility_details",
+            "holidays_rule",
+            "hours_note",
+            "opening_slots",
+            "opening_exceptions",
+            "actors",
+            "hosted_permanences",
+            "held_permanences",
+            "is_example",
+            "last_verified_at",
+            "is_stale",
+            "updated_at",
+        ]
+
+
+# --- Parameters, documented from the FilterSet -------------------------------------------
+
+
+def search_parameters():
+    parameters = []
+    for name, filter_ in StructureFilter.base_filters.items():
+        many = isinstance(
+            filter_, django_filters.ModelMultipleChoiceFilter | django_filters.MultipleChoiceFilter
+        )
+        if isinstance(filter_, django_filters.NumberFilter):
+            kind = OpenApiTypes.NUMBER
+        elif isinstance(filter_, FlagFilter):
+            kind = OpenApiTypes.BOOL
+        else:
+            kind = OpenApiTypes.STR
+        choices = filter_.extra.get("choices")  # fixed lists; model choices are slugs
+        enum = [value for value, _label in choices] if choices else None
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                OpenApiParameter.QUERY,
+                description=str(filter_.label or ""),
+                many=many,
+                enum=enum,
+                explode=True if many else None,
+            )
+        )
+    parameters.append(OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY))
+    return parameters
+
+
+ERRORS = inline_serializer(
+    "SearchErrors",
+    {"errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()))},
+)
+
+
+def _error_response(search):
+    errors = {}
+    for name, _label, message in search.error_list:
+        errors.setdefault(name, []).append(str(message))
+    return Response({"errors": errors}, status=400)
+
+
+def _page_number(request):
+    raw = request.query_params.get("page", "1")
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        return None
+    return number
+
+
+def _origin_data(search):
+    if search.origin is None:
+        return None
+    return {
+        "kind": search.origin.kind,
+        "label": search.origin.label,
+        "latitude": search.origin.latitude,
+        "longitude": search.origin.longitude,
+    }
+
+
+def _run_search(request):
+    return search_module.run(request.query_params)
+
+
+# --- Views --------------------------------------------------------------------------------
+
+
+@extend_schema(
+    operation_id="structures_list",
+    parameters=search_parameters(),
+    responses={
+        200: inline_serializer(
+            "StructurePage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": StructureSummarySerializer(many=True),
+            },
+        ),
+        400: ERRORS,
+    },
+    description=gettext_lazy(
+        "Structures publiées, filtrées comme sur /recherche/. Avec un point de départ, "
+        "classées par distance (à vol d'oiseau) ; le rayon s'élargit s'il y a moins de 5 "
+        "résultats. Au plus 100 résultats, par pages de 20."
+    ),
+)
+@api_view(["GET"])
+def structure_list(request):
+    search = _run_search(request)
+    if not search.is_valid:
+        return _error_response(search)
+    number = _page_number(request)
+    if number is None:
+        return Response({"errors": {"page": [_("Numéro de page invalide.")]}}, status=400)
+    page = search.paginate(number)
+    if number > page.paginator.num_pages:
+        raise NotFound(_("Cette page n'existe pas."))
+    url = request.build_absolute_uri()
+    context = {"request": request, "now": timezone.now()}
+    return Response(
+        {
+            "count": search.count,
+            "next": replace_query_param(url, "page", number + 1) if page.has_next() else None,
+            "previous": (
+                None
+                if not page.has_previous()
+                else replace_query_param(url, "page", number - 1)
+                if number > 2
+                else remove_query_param(url, "page")
+            ),
+            "capped": search.is_capped,
+            "origin": _origin_data(search),
+            "radius_km": search.used_radius_km,
+            "widened": search.widened,
+            "message": search.widening_message(),
+            "notices": [str(notice) for notice in search.notices],
+            "results": StructureSummarySerializer(
+                page.object_list, many=True, context=context
+            ).data,
+        }
+    )
+
+
+@extend_schema(operation_id="structures_detail", responses={200: StructureDetailSerializer})
+@api_view(["GET"])
+def structure_detail(request, slug):
+    queryset = Structure.objects.published().prefetch_related(
+        "needs",
+        "publics",
+        "languages",
+        "opening_slots",
+        search_module.upcoming_exceptions(),
+        "actors__needs",
+        "hosted_permanences__needs",
+        "hosted_permanences__provider",
+        "hosted_permanences__host",
+        "held_permanences__needs",
+        "held_permanences__host",
+        "held_permanences__provider",
+    )
+    structure = get_object_or_404(queryset.select_related("neighbourhood"), slug=slug)
+    context = {"request": request, "now": timezone.now()}
+    return Response(StructureDetailSerializer(structure, context=context).data)
+
+
+@extend_schema(
+    operation_id="structures_geojson",
+    parameters=search_parameters(),
+    responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+    description=gettext_lazy(
+        "Les mêmes résultats que la liste (au plus 100), en GeoJSON pour une carte."
+    ),
+)
+@api_view(["GET"])
+def structure_geojson(request):
+    search = _run_search(request)
+    if not search.is_valid:
+        return _error_response(search)
+    context = {"request": request, "now": timezone.now()}
+    features = []
+    for structure in search.queryset:
+        properties = StructureSummarySerializer(structure, context=context).data
+        properties["kind_label"] = structure.get_kind_display()
+        properties["neighbourhood_name"] = str(structure.neighbourhood or "")
+        properties["opening_label"] = structure.opening_status(now=context["now"]).label()
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [structure.longitude, structure.latitude],
+                },
+                "properties": properties,
+            }
+        )
+    return Response(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "origin": _origin_data(search),
+            "radius_km": search.used_radius_km,
+            "capped": search.is_capped,
+        },
+        content_type="application/geo+json",
+    )
+
+
+@extend_schema(operation_id="quartiers_geojson", responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def neighbourhood_geojson(request):
+    features = [
+        {
+            "type": "Feature",
+            "geometry": n.boundary,
+            "properties": {
+                "slug": n.slug,
+                "name": n.name,
+                "city": n.city,
+                "insee_code": n.insee_code,
+                "centroid": [n.centroid_longitude, n.centroid_latitude],
+                "url": request.build_absolute_uri(n.get_absolute_url()),
+            },
+        }
+        for n in Neighbourhood.objects.all()
+    ]
+    return Response(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "attribution": "Nantes Métropole",
+        },
+        content_type="application/geo+json",
+    )
+
+
+class NeedSerializer(serializers.ModelSerializer):
+    synonyms = serializers.ListField(source="synonym_list", child=serializers.CharField())
+
+    class Meta:
+        model = Need
+        fields = ["slug", "label", "description", "synonyms", "di_thematiques"]
+
+
+class PublicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Public
+        fields = ["slug", "label", "di_publics"]
+
+
+@extend_schema(responses={200: NeedSerializer(many=True)})
+@api_view(["GET"])
+def need_list(request):
+    return Response(NeedSerializer(Need.objects.all(), many=True).data)
+
+
+@extend_schema(responses={200: PublicSerializer(many=True)})
+@api_view(["GET"])
+def public_list(request):
+    return Response(PublicSerializer(Public.objects.all(), many=True).data)

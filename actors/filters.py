@@ -1,0 +1,208 @@
+"""The search parameters, shared by the results page, the JSON API and exports.
+
+One django-filter FilterSet validates every query parameter (French names, so
+shareable URLs read naturally). Filters that narrow the list are applied by
+`.qs`; the origin parameters (lat, lon, adresse, depuis, rayon) only describe
+where distances are measured from, and are read by `actors.search`.
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actors.enums import StructureKind, Weekday, Wheelchair
+from actors.models import Language, Need, Neighbourhood, Public, Structure
+from actors.models.structures import serving_condition
+from actors.text import tokens
+
+Q_MAX_LENGTH = 200
+Q_MAX_WORDS = 8
+DEFAULT_RADIUS_KM = 1.5
+MAX_RADIUS_KM = 30
+
+WEEKDAY_SLUGS = {str(day.label): day.value for day in Weekday}  # "lundi" → 0
+OPEN_CHOICES = [("maintenant", _("ouvert maintenant"))] + [
+    (str(day.label), day.label) for day in Weekday
+]
+
+
+class FlagField(forms.Field):
+    """A checkbox in a URL: `1`, `true`, `on` or `oui` mean yes; absent means no filter."""
+
+    TRUE = {"1", "true", "on", "oui"}
+    FALSE = {"0", "false", "off", "non", ""}
+    default_error_messages = {"invalid": _("Valeur attendue : 1 (oui) ou 0 (non).")}
+
+    def to_python(self, value):
+        value = (value or "").strip().lower()
+        if value in self.TRUE:
+            return True
+        if value in self.FALSE:
+            return None
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class FlagFilter(django_filters.Filter):
+    """Keeps rows whose boolean `field_name` is true when the flag is set."""
+
+    field_class = FlagField
+
+    def filter(self, qs, value):
+        return qs.filter(**{self.field_name: True}) if value else qs
+
+
+class SearchForm(forms.Form):
+    """The FilterSet's form: French messages for numbers, and lat/lon go together."""
+
+    MESSAGES = {
+        "lat": _("La latitude doit être comprise entre -90 et 90."),
+        "lon": _("La longitude doit être comprise entre -180 et 180."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.MESSAGES.items():
+            self.fields[name].error_messages.update(min_value=message, max_value=message)
+        self.fields["rayon"].error_messages.update(
+            min_value=_("Le rayon doit être d'au moins 0,1 km."),
+            max_value=_("Le rayon ne peut pas dépasser %(max)s km.") % {"max": MAX_RADIUS_KM},
+        )
+        self.fields["q"].error_messages["max_length"] = _(
+            "La recherche est trop longue (%(max)s caractères au plus)."
+        ) % {"max": Q_MAX_LENGTH}
+
+    def clean(self):
+        cleaned = super().clean()
+        has_lat = cleaned.get("lat") is not None
+        has_lon = cleaned.get("lon") is not None
+        if has_lat != has_lon:
+            self.add_error(
+                "lon" if has_lat else "lat", _("Indiquez la latitude et la longitude ensemble.")
+            )
+        return cleaned
+
+
+def _ignore(queryset, name, value):
+    """Origin parameters do not filter: actors.search reads them."""
+    return queryset
+
+
+class StructureFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Mots-clés"),
+        method="filter_text",
+        max_length=Q_MAX_LENGTH,
+        help_text=_("Ex. : « stage 3e », « Parcoursup », « CV »"),
+    )
+    besoin = django_filters.ModelMultipleChoiceFilter(
+        label=_("Besoin"),
+        queryset=Need.objects.all(),
+        to_field_name="slug",
+        method="filter_needs",
+    )
+    public = django_filters.ModelMultipleChoiceFilter(
+        label=_("Public"),
+        queryset=Public.objects.all(),
+        to_field_name="slug",
+        method="filter_publics",
+    )
+    type = django_filters.MultipleChoiceFilter(
+        label=_("Type de structure"), field_name="kind", choices=StructureKind.choices
+    )
+    quartier = django_filters.ModelChoiceFilter(
+        label=_("Quartier"),
+        queryset=Neighbourhood.objects.all(),
+        to_field_name="slug",
+        method=_ignore,  # both a filter and an origin: see actors.search
+    )
+    langue = django_filters.ModelMultipleChoiceFilter(
+        label=_("Langue parlée"),
+        queryset=Language.objects.all(),
+        to_field_name="slug",
+        method="filter_languages",
+    )
+    sans_rdv = FlagFilter(label=_("Sans rendez-vous"), field_name="walk_in")
+    gratuit = FlagFilter(label=_("Gratuit"), field_name="is_free")
+    accessible = FlagFilter(label=_("Accessible en fauteuil roulant"), method="filter_accessible")
+    ouvert = django_filters.ChoiceFilter(
+        label=_("Ouvert"), choices=OPEN_CHOICES, method="filter_open", empty_label=_("peu importe")
+    )
+    # Where distances are measured from (first that applies): lat+lon, adresse,
+    # depuis (a desk), quartier (its centre).
+    lat = django_filters.NumberFilter(
+        label=_("Latitude"), method=_ignore, min_value=-90, max_value=90
+    )
+    lon = django_filters.NumberFilter(
+        label=_("Longitude"), method=_ignore, min_value=-180, max_value=180
+    )
+    adresse = django_filters.CharFilter(label=_("Adresse"), method=_ignore, max_length=200)
+    depuis = django_filters.ModelChoiceFilter(
+        label=_("Depuis la structure"),
+        queryset=Structure.objects.published(),
+        to_field_name="slug",
+        method=_ignore,
+    )
+    rayon = django_filters.NumberFilter(
+        label=_("Rayon (km)"),
+        method=_ignore,
+        min_value=0.1,
+        max_value=MAX_RADIUS_KM,
+        help_text=_("À pied : 1,5 km par défaut."),
+    )
+
+    class Meta:
+        model = Structure
+        fields = []
+        form = SearchForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = Structure.objects.published()
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    # --- Filters --------------------------------------------------------------------
+
+    def filter_needs(self, queryset, name, value):
+        return queryset.serving(value) if value else queryset
+
+    def filter_publics(self, queryset, name, value):
+        return queryset.for_publics(value) if value else queryset
+
+    def filter_languages(self, queryset, name, value):
+        return queryset.speaking(value) if value else queryset
+
+    def filter_accessible(self, queryset, name, value):
+        return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset
+
+    def filter_open(self, queryset, name, value):
+        if value == "maintenant":
+            return queryset.open_at(timezone.now())
+        return queryset.open_on_weekday(WEEKDAY_SLUGS[value])
+
+    def filter_text(self, queryset, name, value):
+        words = tokens(value, limit=Q_MAX_WORDS)
+        if not words:
+            return queryset
+        needs = list(Need.objects.all())
+        for word in words:
+            matching_needs = [need for need in needs if need_matches_word(need, word)]
+            condition = Q(search_text__contains=word)
+            if matching_needs:
+                condition |= serving_condition(matching_needs)
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+def need_matches_word(need, word):
+    """A word of the query names this need: a word of its label or synonyms starts with it."""
+    return any(candidate.startswith(word) for candidate in need.search_words)
+
+
+def needs_named_in(text):
+    """The needs a free-text query names (used to record searches without their text)."""
+    words = tokens(text, limit=Q_MAX_WORDS)
+    needs = list(Need.objects.all())
+    return [need for need in needs if words and all(need_matches_word(need, w) for w in words)]
