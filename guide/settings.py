@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "actors",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -223,3 +224,14 @@ GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
 GEOCODER_USER_AGENT = "guide-acteurs-orientation/1.0"
 GEOCODER_AREA_HINT = env_str("GEOCODER_AREA_HINT", "Nantes")
 GEOCODER_CACHE_DAYS = env_int("GEOCODER_CACHE_DAYS", 90, minimum=1)
+
+
+# --- Open data: imports and exports (opendata app) ------------------------------------------
+# Producer id of our data·inclusion exports (their `source` field); ask data·inclusion for one.
+DATA_INCLUSION_SOURCE = env_str("DATA_INCLUSION_SOURCE", "guide-orientation-nantes")
+# Files uploaded in the admin wait here between the dry run and the confirmation
+# (empty: a folder in the system's temporary directory).
+OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
+# Largest file accepted by the admin upload (MB); bigger ones go through the command.
+OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
+# --- End of open data settings -----------------------------------------------------------------

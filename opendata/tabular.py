@@ -1,0 +1,317 @@
+"""Our own CSV and JSON formats: one row per structure, the columns below.
+
+Written by the exports, read back by the import: exporting, importing into
+an empty database and exporting again gives the same file. Headers are
+French (agents open these files in a spreadsheet); values are our codes.
+README.md ("Importing and exporting data") documents every column.
+"""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+
+import ijson
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.enums import CoordinatesSource, Status, StructureKind, VerificationMethod, Wheelchair
+from actors.text import normalize
+
+from .opening_hours import format_opening_hours, parse_opening_hours
+from .records import ImportFileError, Record
+
+LIST_SEPARATOR = "|"
+TRUE_WORDS = {"oui", "o", "1", "true", "vrai", "yes", "x"}
+FALSE_WORDS = {"non", "n", "0", "false", "faux", "no", ""}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # header in the file
+    field: str  # Structure attribute (or relation) it maps to
+    kind: str = "text"  # text, bool, float, datetime, choice, list, hours, ref
+    choices: type | None = None
+
+
+COLUMNS = [
+    Column("identifiant", "slug"),
+    Column("nom", "name"),
+    Column("type", "kind", "choice", StructureKind),
+    Column("statut", "status", "choice", Status),
+    Column("exemple", "is_example", "bool"),
+    Column("description", "description"),
+    Column("reseau", "parent", "ref"),
+    Column("adresse", "street"),
+    Column("complement_adresse", "address_complement"),
+    Column("code_postal", "postcode"),
+    Column("commune", "city"),
+    Column("code_insee", "insee_code"),
+    Column("latitude", "latitude", "float"),
+    Column("longitude", "longitude", "float"),
+    Column("origine_position", "coordinates_source", "choice", CoordinatesSource),
+    Column("quartier", "neighbourhood", "ref"),
+    Column("transports", "public_transport"),
+    Column("telephone", "phone"),
+    Column("courriel", "email"),
+    Column("site_web", "website"),
+    Column("sans_rendez_vous", "walk_in", "bool"),
+    Column("sur_rendez_vous", "by_appointment", "bool"),
+    Column("par_telephone", "by_phone", "bool"),
+    Column("en_ligne", "online", "bool"),
+    Column("orientation_obligatoire", "referral_required", "bool"),
+    Column("conditions_acces", "access_details"),
+    Column("a_apporter", "what_to_bring"),
+    Column("gratuit", "is_free", "bool"),
+    Column("tarifs", "fees_details"),
+    Column("besoins", "needs", "list"),
+    Column("publics", "publics", "list"),
+    Column("langues", "languages", "list"),
+    Column("acces_fauteuil", "wheelchair", "choice", Wheelchair),
+    Column("lien_acceslibre", "acceslibre_url"),
+    Column("details_accessibilite", "accessibility_details"),
+    Column("horaires", "hours", "hours"),
+    Column("remarque_horaires", "hours_note"),
+    Column("verifiee_le", "last_verified_at", "datetime"),
+    Column("mode_verification", "verification_method", "choice", VerificationMethod),
+    Column("source", "source"),
+    Column("identifiant_source", "source_id"),
+    Column("source_mise_a_jour", "source_updated_at", "datetime"),
+]
+HEADER = [column.name for column in COLUMNS]
+BY_NAME = {column.name: column for column in COLUMNS}
+# Choices that may be empty; an empty type, status or wheelchair keeps the default.
+BLANK_CHOICES = {"coordinates_source", "verification_method"}
+
+
+# --- Export: a structure as a row ------------------------------------------------------------
+
+
+def _datetime_text(value):
+    return timezone.localtime(value).isoformat() if value else ""
+
+
+def structure_row(structure, *, native=False):
+    """The row of a structure; needs, publics, languages, slots, exceptions, parent prefetched.
+
+    `native`: JSON values (booleans, numbers, lists, null) instead of CSV text.
+    """
+    row = {}
+    for column in COLUMNS:
+        if column.kind == "list":
+            slugs = [item.slug for item in getattr(structure, column.field).all()]
+            value = slugs if native else LIST_SEPARATOR.join(slugs)
+        elif column.kind == "hours":
+            value = format_opening_hours(
+                structure.opening_slots.all(),
+                structure.opening_exceptions.all(),
+                structure.holidays_rule,
+            )
+        elif column.field == "neighbourhood":
+            manual = structure.neighbourhood_is_manual and structure.neighbourhood_id
+            value = structure.neighbourhood.slug if manual else ""
+        elif column.field == "parent":
+            value = structure.parent.slug if structure.parent_id else ""
+        else:
+            value = getattr(structure, column.field)
+            if column.kind == "bool":
+                value = value if native else ("oui" if value else "non")
+            elif column.kind == "float":
+                value = value if native or value is None else repr(value)
+            elif column.kind == "datetime":
+                value = _datetime_text(value) or (None if native else "")
+        row[column.name] = "" if value is None and not native else value
+    return row
+
+
+def csv_lines(rows):
+    """CSV text of the header then rows, one chunk per row (for streaming)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(HEADER)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([row[name] for name in HEADER])
+        yield buffer.getvalue()
+
+
+# --- Import: a row as a Record -----------------------------------------------------------------
+
+
+def _to_bool(value):
+    if isinstance(value, bool):
+        return value
+    word = normalize(value)
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("oui ou non attendu, pas « %(value)s »") % {"value": value})
+
+
+def _to_float(value):
+    if value is None or isinstance(value, int | float):
+        return value
+    text = str(value).strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(_("nombre attendu, pas « %(value)s »") % {"value": value}) from None
+
+
+def _to_datetime(value):
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            _("date attendue au format 2025-03-01T10:00:00+01:00, pas « %(value)s »")
+            % {"value": value}
+        ) from None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _to_choice(value, choices):
+    """A code ('published') or its French label ('Publiée'), accents and case aside."""
+    text = "" if value is None else str(value).strip()
+    if text in choices.values:
+        return text
+    wanted = normalize(text)
+    for choice in choices:
+        if wanted in (normalize(choice.value), normalize(choice.label)):
+            return choice.value
+    raise ValueError(
+        _("valeur « %(value)s » inconnue (possibles : %(choices)s)")
+        % {"value": text, "choices": ", ".join(v for v in choices.values if v)}
+    )
+
+
+def _to_list(value):
+    if isinstance(value, list):
+        return [str(item).strip() for item in value if str(item).strip()]
+    text = "" if value is None else str(value)
+    return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def to_record(number, row):
+    """A Record from a row of our format (CSV text or JSON values); absent columns untouched."""
+    record = Record(number, _text(row.get("nom")) or _text(row.get("identifiant")) or "?")
+    for name, raw in row.items():
+        column = BY_NAME.get(name)
+        if column is None:
+            continue
+        try:
+            if column.kind == "bool":
+                record.values[column.field] = _to_bool(raw)
+            elif column.kind == "float":
+                record.values[column.field] = _to_float(raw)
+            elif column.kind == "datetime":
+                record.values[column.field] = _to_datetime(raw)
+            elif column.kind == "choice":
+                if _text(raw):
+                    record.values[column.field] = _to_choice(raw, column.choices)
+                elif column.field in BLANK_CHOICES:
+                    record.values[column.field] = ""
+            elif column.kind == "list":
+                setattr(record, column.field, _to_list(raw))
+            elif column.kind == "hours":
+                record.hours = parse_opening_hours(_text(raw))
+            elif column.field == "parent":
+                record.parent_slug = _text(raw)
+            elif column.field == "neighbourhood":
+                record.neighbourhood_slug = _text(raw)
+            else:
+                record.values[column.field] = _text(raw)
+        except ValueError as error:
+            record.errors.append(f"{name} : {error}")
+    record.source = record.values.pop("source", "")
+    record.source_id = record.values.pop("source_id", "")
+    record.slug = record.values.get("slug", "")
+    if record.source and not record.source_id:
+        record.errors.append(_("identifiant_source manquant alors que la source est indiquée"))
+    if not record.source and not record.slug:
+        record.errors.append(_("indiquez un identifiant, ou une source et son identifiant_source"))
+    if record.values.get("insee_code"):
+        record.communes = {record.values["insee_code"]}
+    return record
+
+
+def read_csv(stream):
+    """Records of a CSV file in binary mode: UTF-8 with or without BOM, ';' or ','."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        header_line = text.readline()
+    except UnicodeDecodeError:
+        raise ImportFileError(_("le fichier n'est pas en UTF-8.")) from None
+    delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
+    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    header = [name.strip() for name in header]
+    if "nom" not in header and "identifiant" not in header:
+        raise ImportFileError(
+            _("en-tête non reconnu : la première ligne doit nommer les colonnes (nom, type, …).")
+        )
+    unknown = [name for name in header if name and name not in BY_NAME]
+    if unknown:
+        raise ImportFileError(
+            _("colonnes inconnues : %(columns)s (voir la liste dans le README)")
+            % {"columns": ", ".join(unknown)}
+        )
+    reader = csv.reader(text, delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            number, line = line + 1, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                yield Record(
+                    number,
+                    "?",
+                    errors=[
+                        _("%(found)s colonnes au lieu de %(expected)s")
+                        % {"found": len(cells), "expected": len(header)}
+                    ],
+                )
+                continue
+            yield to_record(number, dict(zip(header, cells, strict=True)))
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("le fichier n'est pas en UTF-8 (vers la ligne %(line)s).") % {"line": line}
+        ) from None
+    except csv.Error as error:
+        raise ImportFileError(
+            _("CSV illisible vers la ligne %(line)s : %(error)s") % {"line": line, "error": error}
+        ) from None
+
+
+def read_json(stream):
+    """Records of our JSON export (a list of objects), parsed as a stream."""
+    number = 0
+    try:
+        for row in ijson.items(stream, "item", use_float=True):
+            number += 1
+            if not isinstance(row, dict):
+                yield Record(number, "?", errors=[_("la fiche n'est pas un objet JSON")])
+                continue
+            unknown = [name for name in row if name not in BY_NAME]
+            record = to_record(number, row)
+            if unknown:
+                record.errors.append(
+                    _("champs inconnus : %(fields)s") % {"fields": ", ".join(unknown)}
+                )
+            yield record
+    except ijson.JSONError as error:
+        raise ImportFileError(
+            _("JSON illisible après la fiche n° %(number)s : %(error)s")
+            % {"number": number, "error": error}
+        ) from None
