@@ -1,0 +1,108 @@
+"""Streaming exports: our CSV, JSON and GeoJSON, and data·inclusion structures and services.
+
+Each export is a generator of text chunks over `.iterator(chunk_size=…)`, with
+the related rows prefetched chunk by chunk: memory stays flat whatever the
+number of structures (100,000 export under 150 MB peak RSS, see BENCHMARKS.md).
+Rows are ordered by slug, so two databases holding the same entries give the
+same file.
+"""
+
+import json
+
+from django.db.models import Prefetch
+
+from actors.models import Neighbourhood, Structure
+
+from . import datainclusion, tabular
+
+CHUNK_SIZE = 2000
+
+FORMATS = {
+    # name: (content type, file name)
+    "csv": ("text/csv; charset=utf-8", "structures.csv"),
+    "json": ("application/json", "structures.json"),
+    "geojson": ("application/geo+json", "structures.geojson"),
+    "data-inclusion-structures": ("application/json", "data-inclusion-structures.json"),
+    "data-inclusion-services": ("application/json", "data-inclusion-services.json"),
+}
+
+
+def for_export(queryset):
+    """Ordered, and with everything a row needs fetched per chunk (no neighbourhood polygons)."""
+    return (
+        queryset.select_related(None)
+        .prefetch_related(
+            "needs",
+            "publics",
+            "languages",
+            "opening_slots",
+            "opening_exceptions",
+            Prefetch("parent", queryset=Structure.objects.only("id", "slug")),
+            Prefetch("neighbourhood", queryset=Neighbourhood.objects.only("id", "slug")),
+        )
+        .order_by("slug")
+    )
+
+
+def _structures(queryset):
+    return for_export(queryset).iterator(chunk_size=CHUNK_SIZE)
+
+
+def _json_array(items):
+    """'[\\n{…},\\n{…}\\n]\\n': one object per line, streamed."""
+    yield "["
+    separator = "\n"
+    for item in items:
+        yield separator + json.dumps(item, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"
+
+
+def csv_chunks(queryset):
+    # A BOM so that spreadsheets open the UTF-8 text with its accents; the import accepts both.
+    yield "\ufeff"
+    yield from tabular.csv_lines(tabular.structure_row(s) for s in _structures(queryset))
+
+
+def json_chunks(queryset):
+    return _json_array(tabular.structure_row(s, native=True) for s in _structures(queryset))
+
+
+def geojson_chunks(queryset):
+    yield '{"type": "FeatureCollection", "features": '
+    features = (
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [s.longitude, s.latitude]},
+            "properties": tabular.structure_row(s, native=True),
+        }
+        for s in _structures(queryset.filter(latitude__isnull=False))
+    )
+    yield from _json_array(features)
+    yield "}\n"
+
+
+def data_inclusion_structures_chunks(queryset, base_url=""):
+    return _json_array(datainclusion.structure_record(s, base_url) for s in _structures(queryset))
+
+
+def data_inclusion_services_chunks(queryset, base_url=""):
+    return _json_array(
+        service
+        for s in _structures(queryset)
+        for service in datainclusion.service_records(s, base_url)
+    )
+
+
+def chunks(format, queryset, base_url=""):
+    if format == "csv":
+        return csv_chunks(queryset)
+    if format == "json":
+        return json_chunks(queryset)
+    if format == "geojson":
+        return geojson_chunks(queryset)
+    if format == "data-inclusion-structures":
+        return data_inclusion_structures_chunks(queryset, base_url)
+    if format == "data-inclusion-services":
+        return data_inclusion_services_chunks(queryset, base_url)
+    raise ValueError(f"Unknown export format: {format}")
