@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from actors.enums import Status, VerificationMethod
 from actors.models import (
@@ -92,7 +93,7 @@ class StructureAdminForm(forms.ModelForm):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(SimpleHistoryAdmin):
     form = StructureAdminForm
     list_display = [
         "name",
@@ -244,7 +245,7 @@ class StructureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Neighbourhood)
-class NeighbourhoodAdmin(admin.ModelAdmin):
+class NeighbourhoodAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "city",
@@ -296,7 +297,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(SimpleHistoryAdmin):
     list_display = ["role", "name", "structure", "contact_visibility", "is_active"]
     list_filter = ["contact_visibility", "is_active", "structure__kind"]
     list_select_related = ["structure"]
@@ -306,7 +307,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Permanence)
-class PermanenceAdmin(admin.ModelAdmin):
+class PermanenceAdmin(SimpleHistoryAdmin):
     list_display = ["title", "host", "provider", "weekday", "opens", "closes", "recurrence"]
     list_filter = ["weekday", "recurrence", "provider__kind", "needs"]
     list_select_related = ["host", "provider"]
@@ -316,7 +317,7 @@ class PermanenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningSlot)
-class OpeningSlotAdmin(admin.ModelAdmin):
+class OpeningSlotAdmin(SimpleHistoryAdmin):
     list_display = ["structure", "weekday", "opens", "closes"]
     list_filter = ["weekday"]
     list_select_related = ["structure"]
@@ -325,7 +326,7 @@ class OpeningSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningException)
-class OpeningExceptionAdmin(admin.ModelAdmin):
+class OpeningExceptionAdmin(SimpleHistoryAdmin):
     list_display = ["structure", "starts_on", "ends_on", "kind", "opens", "closes", "label"]
     list_filter = ["kind"]
     list_select_related = ["structure"]

@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("actors.urls")),
+    path("partenaires/", include("partners.urls")),
+    path("", include("partners.report_urls")),
     path("export/", include("opendata.urls")),
 ]

@@ -47,3 +47,64 @@ def staff_agent(db):
 def staff_client(client, staff_agent):
     client.force_login(staff_agent)
     return client
+
+
+# --- Partners (partners app): two partner accounts, each a member of one structure --------
+
+
+def _partner(username, structure):
+    from partners.models import Membership
+
+    user = get_user_model().objects.create_user(
+        username, f"{username}@partenaire.example.org", f"motdepasse-{username}"
+    )
+    Membership.objects.create(structure=structure, user=user)
+    return user
+
+
+def _signed_in(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def structure_a(db):
+    """Partner A's structure: a published Mission locale in the Breil, never verified."""
+    from tests.factories import make_structure
+
+    return make_structure(name="Mission locale A", kind="mission-locale")
+
+
+@pytest.fixture
+def structure_b(db):
+    """Partner B's structure: a published CIO, never verified."""
+    from tests.factories import make_structure
+
+    return make_structure(name="CIO B", kind="cio")
+
+
+@pytest.fixture
+def partner_a(structure_a):
+    """A Mission locale adviser who keeps structure A current; no admin access."""
+    return _partner("partenaire-a", structure_a)
+
+
+@pytest.fixture
+def partner_b(structure_b):
+    """A CIO psychologist (PsyEN) who keeps structure B current; no admin access."""
+    return _partner("partenaire-b", structure_b)
+
+
+@pytest.fixture
+def partner_a_client(partner_a):
+    """A browser signed in as partner A (its own Client, so tests can mix roles)."""
+    return _signed_in(partner_a)
+
+
+@pytest.fixture
+def partner_b_client(partner_b):
+    """A browser signed in as partner B."""
+    return _signed_in(partner_b)

@@ -1,0 +1,216 @@
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from partners.models import (
+    AlreadyDecided,
+    ChangeProposal,
+    ErrorReport,
+    Membership,
+    ProposalConflict,
+    ProposalStatus,
+    ReportStatus,
+)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["structure", "user", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["structure", "user"]
+    search_fields = ["structure__name", "user__username", "user__email"]
+    autocomplete_fields = ["structure", "user"]
+
+
+class DefaultStatusFilter(admin.SimpleListFilter):
+    """A status filter that opens on the rows still to handle: the moderation queue."""
+
+    title = gettext_lazy("statut")
+    parameter_name = "statut"
+    choices_class = None
+    default = None
+
+    def lookups(self, request, model_admin):
+        return [*self.choices_class.choices, ("all", _("Tous"))]
+
+    def choices(self, changelist):
+        # No "All" entry pointing at the default: the default is the queue.
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or self.default) == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+class ProposalStatusFilter(DefaultStatusFilter):
+    choices_class = ProposalStatus
+    default = ProposalStatus.PENDING
+
+
+class ReportStatusFilter(DefaultStatusFilter):
+    choices_class = ReportStatus
+    default = ReportStatus.OPEN
+
+
+@admin.register(ChangeProposal)
+class ChangeProposalAdmin(admin.ModelAdmin):
+    """The moderation queue: pending proposals, each reviewed on a field-by-field diff."""
+
+    list_display = ["__str__", "kind", "proposed_by", "created_at", "changed_fields", "status"]
+    list_filter = [ProposalStatusFilter]
+    list_select_related = ["structure", "proposed_by"]
+    search_fields = ["structure__name", "proposed_by__username", "proposed_by__email"]
+    ordering = ["created_at"]  # oldest first: a queue
+
+    @admin.display(description=gettext_lazy("type"))
+    def kind(self, obj):
+        return _("Nouvelle structure") if obj.is_new else _("Modification")
+
+    @admin.display(description=gettext_lazy("champs modifiés"))
+    def changed_fields(self, obj):
+        return len(obj.changes)
+
+    def has_add_permission(self, request):
+        return False  # proposals come from the partner space
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # the record of a decision is kept
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """No add form: explain where proposals come from instead of a bare 403."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Ajouter une proposition"),
+        }
+        return TemplateResponse(request, "partners/admin/proposal_add.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        proposal = self.get_object(request, unquote(object_id))
+        if proposal is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, proposal):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request, proposal):
+                raise PermissionDenied
+            response = self._decide(request, proposal)
+            if response:
+                return response
+            proposal.refresh_from_db()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": proposal,
+            "proposal": proposal,
+            "title": str(proposal),
+            "rows": proposal.diff(),
+            "can_decide": proposal.is_pending and self.has_change_permission(request, proposal),
+            "posted": request.POST,
+        }
+        return TemplateResponse(request, "partners/admin/review.html", context)
+
+    def _decide(self, request, proposal):
+        """Accept or reject from the review page; a redirect, or None to show it again."""
+        action, reason = request.POST.get("action"), request.POST.get("reason", "")
+        changelist = redirect("admin:partners_changeproposal_changelist")
+        try:
+            if action == "accept":
+                resolutions = {name: request.POST.get(f"choix-{name}") for name in proposal.changes}
+                structure = proposal.accept(by=request.user, resolutions=resolutions, reason=reason)
+                if proposal.is_new:
+                    messages.success(
+                        request,
+                        _(
+                            "Structure « %(name)s » créée en brouillon : placez-la sur la carte "
+                            "puis publiez-la."
+                        )
+                        % {"name": structure.name},
+                    )
+                    return redirect("admin:actors_structure_change", structure.pk)
+                messages.success(
+                    request,
+                    _("Proposition acceptée : « %(name)s » est à jour et vérifiée.")
+                    % {"name": structure.name},
+                )
+                return changelist
+            if action == "reject":
+                proposal.reject(by=request.user, reason=reason)
+                messages.success(request, _("Proposition refusée ; le partenaire est prévenu."))
+                return changelist
+        except ProposalConflict:
+            messages.error(
+                request,
+                _(
+                    "La fiche a changé depuis la proposition. Pour chaque champ en conflit, "
+                    "choisissez la valeur à garder."
+                ),
+            )
+        except AlreadyDecided as decided:
+            messages.warning(
+                request,
+                _("Cette proposition a déjà été traitée (statut : %(status)s).")
+                % {"status": decided},
+            )
+            return changelist
+        except ValidationError as error:
+            messages.error(
+                request,
+                _("La proposition ne peut pas être appliquée : %(errors)s")
+                % {"errors": " ".join(error.messages)},
+            )
+        return None
+
+
+@admin.register(ErrorReport)
+class ErrorReportAdmin(admin.ModelAdmin):
+    list_display = ["structure", "excerpt", "email", "created_at", "status"]
+    list_filter = [ReportStatusFilter]
+    list_select_related = ["structure"]
+    search_fields = ["structure__name", "message", "email"]
+    autocomplete_fields = ["structure"]
+    readonly_fields = ["created_at", "handled_by", "handled_at"]
+    fields = ["structure", "message", "email", "status", "created_at", "handled_by", "handled_at"]
+    actions = ["mark_handled"]
+    ordering = ["created_at"]
+
+    @admin.display(description=gettext_lazy("ce qui ne va pas"))
+    def excerpt(self, obj):
+        return Truncator(obj.message).chars(100)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A visitor's words are never rewritten by an agent.
+        if obj is not None:
+            return ["structure", "message", "email", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data and obj.status == ReportStatus.HANDLED:
+            obj.handled_by, obj.handled_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=gettext_lazy("Marquer comme traités"))
+    def mark_handled(self, request, queryset):
+        reports = list(queryset.filter(status=ReportStatus.OPEN))
+        for report in reports:
+            report.mark_handled(by=request.user)
+        self.message_user(
+            request,
+            ngettext("%d signalement traité.", "%d signalements traités.", len(reports))
+            % len(reports),
+        )
+
+    def view_on_site(self, obj):
+        return reverse("actors:structure", args=[obj.structure.slug])

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from partners.models import VerificationReminder
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mails the partner members of stale published structures, at most once per "
+        "REMINDER_INTERVAL_DAYS per structure. Idempotent: run it daily from cron."
+    )
+
+    def handle(self, *args, **options):
+        structures = emails = 0
+        for pk in VerificationReminder.due().values_list("pk", flat=True).iterator():
+            sent = VerificationReminder.send_for(pk)
+            structures += bool(sent)
+            emails += sent
+        self.stdout.write(
+            f"{emails} e-mail(s) sent for {structures} structure(s) "
+            f"(interval: {settings.REMINDER_INTERVAL_DAYS} days)."
+        )

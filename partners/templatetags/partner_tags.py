@@ -1,0 +1,11 @@
+from django import template
+
+from partners.forms import ErrorReportForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("partners/includes/_report_form.html", takes_context=True)
+def error_report_form(context, structure):
+    """The "Signaler une erreur" form, for a page whose view knows nothing about it."""
+    return {"form": ErrorReportForm(), "structure": structure, "csrf_token": context["csrf_token"]}
