@@ -9,7 +9,7 @@ distance is an SQL expression, and ordering and limits are SQL too.
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -193,10 +193,11 @@ def run(params, *, desk=None):
         search.queryset = Structure.objects.none()
         return search
     cleaned = filterset.form.cleaned_data
-    base = filterset.qs
+    base = filterset.qs.select_related("neighbourhood")
     origin, search.notices = resolve_origin(cleaned, desk)
     search.origin = origin
     neighbourhood = cleaned.get("quartier")
+    prefetches = result_prefetches(search.needs)
     if neighbourhood is not None and (origin is None or origin.kind != OriginKind.NEIGHBOURHOOD):
         # With its own origin, a quartier narrows the list to the places inside it.
         base = base.filter(neighbourhood=neighbourhood)
@@ -204,27 +205,28 @@ def run(params, *, desk=None):
     if origin is None:
         results = base.order_by("name", "pk")
         search.count = capped_count(results)
+        search.queryset = results.prefetch_related(*prefetches)[:RESULT_CAP]
     elif neighbourhood is not None and origin.kind != OriginKind.NEIGHBOURHOOD:
         # Inside a quartier the list is bounded: all of it, nearest first.
         results = base.with_distance(origin.latitude, origin.longitude).order_by("distance", "name")
         search.count = capped_count(results)
+        search.queryset = results.prefetch_related(*prefetches)[:RESULT_CAP]
     else:
         search.radius_km = float(cleaned.get("rayon") or DEFAULT_RADIUS_KM)
         lat, lon = origin.latitude, origin.longitude
-        within = base.near(lat, lon, search.radius_km)
-        search.count_within_radius = capped_count(within)
+        search.count_within_radius = search.count = capped_count(
+            base.near(lat, lon, search.radius_km)
+        )
         search.used_radius_km = search.radius_km
-        results, search.count = within, search.count_within_radius
         if search.count_within_radius < MIN_RESULTS:
             search.used_radius_km = _widened_radius(base, lat, lon, search.radius_km)
             if search.used_radius_km > search.radius_km:
-                results = base.near(lat, lon, search.used_radius_km)
-                search.count = capped_count(results)
+                search.count = capped_count(base.near(lat, lon, search.used_radius_km))
+        search.queryset = NearestFirst(
+            base, lat, lon, search.used_radius_km, min(search.count, RESULT_CAP), prefetches
+        )
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
-    search.queryset = results.select_related("neighbourhood").prefetch_related(
-        *result_prefetches(search.needs)
-    )[:RESULT_CAP]
     return search
 
 
@@ -234,19 +236,49 @@ def capped_count(queryset):
 
 
 def _widened_radius(base, lat, lon, radius_km):
-    """The smallest radius step that reaches the MIN_RESULTS-th nearest place (one query)."""
-    nearest = list(
-        base.near(lat, lon, MAX_RADIUS_KM)
-        .order_by("distance")
-        .values_list("distance", flat=True)[:MIN_RESULTS]
-    )
-    if not nearest:
-        return MAX_RADIUS_KM
-    needed_km = nearest[-1] / 1000
+    """The first radius step holding MIN_RESULTS places (each count stops once it has them)."""
     for step in RADIUS_STEPS_KM:
-        if step > radius_km and step >= needed_km:
+        if (
+            step > radius_km
+            and base.near(lat, lon, step).order_by()[:MIN_RESULTS].count() >= MIN_RESULTS
+        ):
             return step
     return MAX_RADIUS_KM
+
+
+class NearestFirst:
+    """Results within a radius, nearest first, fetched a slice at a time.
+
+    Behaves like a sliced queryset for the paginator and the API: asking for
+    rows [20:40] fetches the 40 nearest through StructureQuerySet.nearest()
+    (small circles first), then prefetches what the cards show for those rows.
+    """
+
+    def __init__(self, base, lat, lon, radius_km, count, prefetches):
+        self.base, self.lat, self.lon, self.radius_km = base, lat, lon, radius_km
+        self._count = count
+        self.prefetches = prefetches
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __iter__(self):
+        return iter(self[: self._count])
+
+    def __bool__(self):
+        return self._count > 0
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        stop = self._count if key.stop is None else min(key.stop, self._count)
+        rows = self.base.nearest(self.lat, self.lon, self.radius_km, stop) if stop > 0 else []
+        rows = rows[key]
+        prefetch_related_objects(rows, *self.prefetches)
+        return rows
 
 
 def distance_and_walk(structure):

@@ -200,7 +200,7 @@ STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 180, minimum=1)
 # --- JSON API ----------------------------------------------------------------------------
 # Read-only and public: no authentication, JSON only (no browsable API pages).
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["actors.renderers.EscapingJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

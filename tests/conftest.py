@@ -32,6 +32,15 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_internet_geocoder(settings):
+    """No test reaches the internet: by default the geocoder points at a closed
+    loopback port (it answers "unavailable" at once); tests that need answers
+    start a local BAN-format server and point the geocoder at it."""
+    settings.GEOCODER_SCHEME = "http"
+    settings.GEOCODER_DOMAIN = "127.0.0.1:9"
+
+
 # --- The cast: one line each on who they are ----------------------------------------
 
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Floor
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -84,13 +85,20 @@ class StructureQuerySet(models.QuerySet):
         return self.filter(Exists(through))
 
     def within_box(self, lat, lon, radius_km):
-        """Cheap, indexed prefilter on the (status, latitude, longitude) index."""
+        """Cheap, indexed prefilter: the bounding box of the circle.
+
+        A B-tree cannot range over two columns at once: on (latitude, longitude)
+        the database would scan a whole east-west strip of the city. Listing the
+        latitude bands the box covers turns it into a few short longitude ranges
+        on the (status, latitude_band, longitude) index.
+        """
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_km)
         return self.filter(
-            latitude__gte=min_lat,
-            latitude__lte=max_lat,
+            latitude_band__in=geo.latitude_bands(min_lat, max_lat),
             longitude__gte=min_lon,
             longitude__lte=max_lon,
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
         )
 
     def with_distance(self, lat, lon):
@@ -105,6 +113,20 @@ class StructureQuerySet(models.QuerySet):
             .filter(distance__lte=radius_km * 1000)
             .order_by("distance", "name")
         )
+
+    def nearest(self, lat, lon, radius_km, limit):
+        """The `limit` nearest rows within radius_km, as a list, nearest first.
+
+        Sorting every candidate of a 1.5 km circle costs as much as the circle is
+        dense. Small circles are tried first: as soon as one holds `limit` rows,
+        they are the nearest of the big circle too (anything outside is farther).
+        """
+        rows = []
+        for radius in geo.growing_radii(radius_km):
+            rows = list(self.near(lat, lon, radius)[:limit])
+            if len(rows) >= limit:
+                break
+        return rows
 
     def open_at(self, moment=None):
         """Open at this moment, with the same precedence as actors.hours.hours_on()."""
@@ -192,6 +214,13 @@ class Structure(models.Model):
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Computed by the database from latitude (see geo.latitude_bands): what lets
+    # the proximity search use one index for both coordinates.
+    latitude_band = models.GeneratedField(
+        expression=Floor(F("latitude") * geo.BANDS_PER_DEGREE),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
     coordinates_source = models.CharField(
         _("origine de la position"), max_length=12, choices=CoordinatesSource.choices, blank=True
     )
@@ -334,9 +363,12 @@ class Structure(models.Model):
             ),
         ]
         indexes = [
-            # Serves the proximity search: status equality, then the bounding box.
+            # Serves the proximity search (within_box): status, latitude bands, then a
+            # longitude range per band; latitude is included so the box is checked
+            # from the index alone.
             models.Index(
-                fields=["status", "latitude", "longitude"], name="structure_status_position_idx"
+                fields=["status", "latitude_band", "longitude", "latitude"],
+                name="structure_status_band_idx",
             ),
             # Serves listings without an origin (ordered by name within the filters).
             models.Index(fields=["status", "name"], name="structure_status_name_idx"),

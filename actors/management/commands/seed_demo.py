@@ -587,7 +587,7 @@ class Command(BaseCommand):
         """
         # The real wrapper, not the `connection` proxy: one attribute lookup per value counts.
         connection = connections[DEFAULT_DB_ALIAS]
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = [f for f in model._meta.concrete_fields if not (f.primary_key or f.generated)]
         defaults = {f.attname: f.get_default() for f in fields}
         # str, int, float, bool and None bind as they are on SQLite and PostgreSQL;
         # dates and times need the backend's adaptation (memoised: they repeat).

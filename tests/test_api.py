@@ -1,0 +1,191 @@
+import datetime
+
+import pytest
+import yaml
+
+from actors.enums import ContactVisibility, Status
+from actors.models import Actor
+from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_permanence, make_structure, offset
+
+pytestmark = pytest.mark.django_db
+
+T = datetime.time
+
+
+@pytest.fixture
+def breil():
+    """Six places around the Breil centre, two of them for the 3e internship."""
+    near = make_structure(
+        name="Collège des Érables", at=offset(BREIL_CENTRE, east_m=200), needs=["stage-de-3e"]
+    )
+    far = make_structure(
+        name="PIJ du Port", at=offset(BREIL_CENTRE, north_m=700), needs=["stage-de-3e"]
+    )
+    for n in range(4):
+        make_structure(
+            name=f"Autre {n}", at=offset(BREIL_CENTRE, east_m=100 + n), needs=["trouver-un-emploi"]
+        )
+    return near, far
+
+
+def test_list_has_the_documented_shape_and_order(client, breil):
+    near, far = breil
+    response = client.get(
+        "/api/v1/structures/", {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert {"count", "next", "previous", "results"} <= set(body)
+    assert [r["slug"] for r in body["results"][:2]] == [near.slug, far.slug]
+    first = body["results"][0]
+    assert set(first) == {
+        "slug",
+        "name",
+        "kind",
+        "neighbourhood",
+        "address",
+        "postcode",
+        "city",
+        "latitude",
+        "longitude",
+        "distance_m",
+        "walking_minutes",
+        "needs",
+        "publics",
+        "open_now",
+        "next_opening",
+        "url",
+    }
+    assert first["distance_m"] == pytest.approx(200, abs=2)
+    assert first["walking_minutes"] == 3
+    assert first["neighbourhood"] == "breil-barberie"
+    assert first["needs"] == ["stage-de-3e"]
+    assert first["url"].endswith(f"/structures/{near.slug}/")
+
+
+def test_without_origin_distances_are_null(client, breil):
+    body = client.get("/api/v1/structures/", {"besoin": "stage-de-3e"}).json()
+    assert [r["distance_m"] for r in body["results"]] == [None, None]
+    assert [r["walking_minutes"] for r in body["results"]] == [None, None]
+
+
+def test_pages_link_to_each_other(client):
+    for n in range(25):
+        make_structure(name=f"Lieu {n:02d}")
+    first = client.get("/api/v1/structures/").json()
+    assert first["count"] == 25 and len(first["results"]) == 20 and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 5 and second["next"] is None
+    assert client.get(second["previous"]).json()["results"] == first["results"]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"lat": "abc", "lon": "1"}, "lat"),
+        ({"lat": "200", "lon": "1"}, "lat"),
+        ({"lat": "47.2"}, "lon"),
+        ({"rayon": "-1"}, "rayon"),
+        ({"rayon": "1e9"}, "rayon"),
+        ({"besoin": "nexiste-pas"}, "besoin"),
+        ({"quartier": "nexiste-pas"}, "quartier"),
+        ({"depuis": "nexiste-pas"}, "depuis"),
+        ({"type": "boulangerie"}, "type"),
+        ({"ouvert": "hier"}, "ouvert"),
+        ({"sans_rdv": "peut-etre"}, "sans_rdv"),
+        ({"q": "x" * 10_000}, "q"),
+        ({"page": "abc"}, "page"),
+    ],
+)
+def test_invalid_parameters_give_a_400_naming_the_parameter(client, params, parameter):
+    response = client.get("/api/v1/structures/", params)
+    assert response.status_code == 400
+    assert parameter in response.json()["errors"]
+
+
+def test_unknown_slug_and_page_are_404(client):
+    assert client.get("/api/v1/structures/nexiste-pas/").status_code == 404
+    make_structure()
+    assert client.get("/api/v1/structures/", {"page": "9"}).status_code == 404
+
+
+def test_detail_is_the_full_record_with_private_contacts_hidden(client):
+    host = make_structure(
+        name="Maison de quartier", hours=[(1, T(9), T(12))], phone="02 61 91 00 07"
+    )
+    provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
+    Actor.objects.create(structure=host, role="Animatrice", phone="06 39 98 00 01")
+    Actor.objects.create(
+        structure=host,
+        role="Accueil",
+        phone="02 61 91 00 08",
+        contact_visibility=ContactVisibility.PUBLIC,
+    )
+    make_permanence(host, provider, needs=["trouver-un-emploi"], title="Permanence emploi")
+    body = client.get(f"/api/v1/structures/{host.slug}/").json()
+    assert body["phone"] == "02 61 91 00 07"
+    assert body["opening_slots"] == [{"weekday": 1, "opens": "09:00:00", "closes": "12:00:00"}]
+    assert {a["role"]: a["phone"] for a in body["actors"]} == {
+        "Animatrice": "",
+        "Accueil": "02 61 91 00 08",
+    }
+    assert body["hosted_permanences"][0]["provider"] == provider.slug
+    assert len(body["hosted_permanences"][0]["next_dates"]) == 3
+
+
+def test_drafts_are_not_in_the_api(client):
+    draft = make_structure(status=Status.DRAFT)
+    assert client.get(f"/api/v1/structures/{draft.slug}/").status_code == 404
+    assert client.get("/api/v1/structures/").json()["count"] == 0
+
+
+def test_geojson_has_the_same_results_as_the_list(client, breil):
+    params = {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+    listed = client.get("/api/v1/structures/", params).json()
+    response = client.get("/api/v1/structures.geojson", params)
+    assert response["Content-Type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    assert [f["properties"]["slug"] for f in collection["features"]] == [
+        r["slug"] for r in listed["results"]
+    ]
+    point = collection["features"][0]["geometry"]
+    assert point["type"] == "Point" and point["coordinates"][1] == pytest.approx(
+        BREIL_CENTRE[0], abs=0.01
+    )
+
+
+def test_quartiers_are_geojson_polygons(client):
+    collection = client.get("/api/v1/quartiers/").json()
+    breil = next(f for f in collection["features"] if f["properties"]["slug"] == "breil-barberie")
+    assert breil["geometry"]["type"] == "Polygon"
+    assert collection["attribution"] == "Nantes Métropole"
+
+
+def test_taxonomies(client):
+    needs = client.get("/api/v1/besoins/").json()
+    assert "stage 3e" in next(n for n in needs if n["slug"] == "stage-de-3e")["synonyms"]
+    publics = client.get("/api/v1/publics/").json()
+    assert "collegiens" in {p["slug"] for p in publics}
+
+
+def test_openapi_schema_is_generated_from_the_code(client):
+    response = client.get("/api/v1/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    assert schema["openapi"].startswith("3.")
+    list_operation = schema["paths"]["/api/v1/structures/"]["get"]
+    names = {p["name"] for p in list_operation["parameters"]}
+    assert {
+        "q",
+        "besoin",
+        "public",
+        "type",
+        "quartier",
+        "lat",
+        "lon",
+        "adresse",
+        "depuis",
+        "rayon",
+    } <= names
+    assert "/api/v1/structures/{slug}/" in schema["paths"]

@@ -1,0 +1,300 @@
+import datetime
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+
+from actors import search
+from actors.enums import Status, Wheelchair
+from actors.models import OpeningException
+from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_permanence, make_structure, offset
+
+pytestmark = pytest.mark.django_db
+
+T = datetime.time
+
+
+def names(result):
+    return [structure.name for structure in result.queryset]
+
+
+def run(**params):
+    """Search as the URL /recherche/?<params> would."""
+    result = search.run(QueryDict(urlencode(params, doseq=True)))
+    assert result.is_valid, result.errors
+    return result
+
+
+def test_results_are_sorted_by_walking_distance_from_the_quartier_centre():
+    far = make_structure(
+        name="À 900 m", at=offset(BREIL_CENTRE, north_m=900), needs=["stage-de-3e"]
+    )
+    near = make_structure(
+        name="À 100 m", at=offset(BREIL_CENTRE, east_m=100), needs=["stage-de-3e"]
+    )
+    middle = make_structure(
+        name="À 400 m", at=offset(BREIL_CENTRE, north_m=-400), needs=["stage-de-3e"]
+    )
+    make_structure(
+        name="Autre besoin", at=offset(BREIL_CENTRE, east_m=50), needs=["trouver-un-emploi"]
+    )
+    for n in range(2):
+        make_structure(
+            name=f"Renfort {n}", at=offset(BREIL_CENTRE, east_m=600 + n), needs=["stage-de-3e"]
+        )
+    result = run(quartier="breil-barberie", besoin="stage-de-3e")
+    assert names(result)[:3] == [near.name, middle.name, "Renfort 0"]
+    assert far.name in names(result)
+    assert "Autre besoin" not in names(result)
+    assert result.origin.kind == search.OriginKind.NEIGHBOURHOOD
+    first = result.queryset[0]
+    assert first.distance == pytest.approx(100, abs=2)
+
+
+def test_only_published_structures_are_listed():
+    make_structure(name="Publiée", needs=["stage-de-3e"])
+    make_structure(name="Brouillon", status=Status.DRAFT, needs=["stage-de-3e"])
+    make_structure(name="Archivée", status=Status.ARCHIVED, needs=["stage-de-3e"])
+    assert names(run(besoin="stage-de-3e")) == ["Publiée"]
+
+
+def test_radius_widens_step_by_step_and_says_so():
+    make_structure(name="Tout près", at=offset(BREIL_CENTRE, east_m=200), needs=["stage-de-3e"])
+    for n in range(4):
+        make_structure(
+            name=f"Loin {n}", at=offset(BREIL_CENTRE, north_m=3500 + 10 * n), needs=["stage-de-3e"]
+        )
+    result = run(lat=BREIL_CENTRE[0], lon=BREIL_CENTRE[1], besoin="stage-de-3e")
+    assert result.count_within_radius == 1
+    assert result.used_radius_km == 4
+    assert result.count == 5
+    assert result.widening_message() == (
+        "Seulement 1 résultat à moins de 1,5 km : voici aussi les plus proches, jusqu'à 4 km."
+    )
+
+
+def test_nothing_nearby_says_so_plainly():
+    for n in range(5):
+        make_structure(
+            name=f"Loin {n}", at=offset(BREIL_CENTRE, north_m=2500 + n), needs=["stage-de-3e"]
+        )
+    result = run(quartier="breil-barberie", besoin="stage-de-3e")
+    assert result.widening_message() == (
+        "Rien à moins de 1,5 km : voici les plus proches, jusqu'à 3 km."
+    )
+    assert len(names(result)) == 5
+
+
+def test_nothing_within_thirty_km():
+    make_structure(name="Paris", at=(48.8566, 2.3522), needs=["stage-de-3e"])
+    result = run(quartier="breil-barberie", besoin="stage-de-3e")
+    assert result.count == 0
+    assert result.widening_message() == "Aucun résultat à moins de 30 km."
+
+
+def test_without_origin_results_are_ordered_by_name():
+    make_structure(name="Zèbre", at=ILE_DE_NANTES)
+    make_structure(name="Abeille")
+    result = run()
+    assert names(result) == ["Abeille", "Zèbre"]
+    assert result.origin is None
+    assert getattr(result.queryset[0], "distance", None) is None
+
+
+def test_origin_precedence_coordinates_then_desk_then_quartier():
+    desk = make_structure(name="Mon accueil", at=ILE_DE_NANTES)
+    coordinates = run(lat=47.25, lon=-1.55, depuis=desk.slug, quartier="breil-barberie")
+    assert coordinates.origin.kind == search.OriginKind.COORDINATES
+    from_desk = run(depuis=desk.slug, quartier="breil-barberie")
+    assert from_desk.origin.kind == search.OriginKind.DESK
+    assert from_desk.origin.label == "Mon accueil"
+    from_quartier = run(quartier="breil-barberie")
+    assert from_quartier.origin.kind == search.OriginKind.NEIGHBOURHOOD
+
+
+def test_a_quartier_with_another_origin_narrows_to_the_quartier():
+    desk = make_structure(name="Accueil sur l'île", at=ILE_DE_NANTES)
+    inside = make_structure(name="Dans le Breil", at=offset(BREIL_CENTRE, east_m=300))
+    make_structure(name="Hors du Breil", at=offset(ILE_DE_NANTES, east_m=100))
+    result = run(depuis=desk.slug, quartier="breil-barberie")
+    assert names(result) == [inside.name]
+    assert result.queryset[0].distance > 2000
+
+
+def test_permanences_make_their_host_appear_for_the_need():
+    host = make_structure(name="Maison de quartier", at=offset(BREIL_CENTRE, east_m=150))
+    provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
+    make_permanence(host, provider, needs=["trouver-un-emploi"], title="Permanence emploi")
+    result = run(quartier="breil-barberie", besoin="trouver-un-emploi", rayon="1")
+    assert names(result)[0] == host.name
+    assert [p.title for p in result.queryset[0].hosted_permanences.all()] == ["Permanence emploi"]
+
+
+def test_an_ended_permanence_no_longer_counts():
+    host = make_structure(name="Maison de quartier")
+    provider = make_structure(name="Mission locale", at=ILE_DE_NANTES)
+    make_permanence(
+        host,
+        provider,
+        needs=["trouver-un-emploi"],
+        ends_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert host.name not in names(run(besoin="trouver-un-emploi"))
+
+
+@pytest.mark.parametrize(
+    "query", ["stage 3e", "Stage de troisième", "STAGE D'OBSERVATION", "stage"]
+)
+def test_free_text_finds_needs_by_label_and_synonyms(query):
+    make_structure(name="Collège des Érables", needs=["stage-de-3e"])
+    make_structure(name="Agence emploi", needs=["trouver-un-emploi"])
+    assert names(run(q=query)) == ["Collège des Érables"]
+
+
+def test_free_text_is_accent_and_case_insensitive_on_names_and_descriptions():
+    make_structure(name="Élan Jeunesse", description="Accueil des lycéens")
+    make_structure(name="Autre lieu")
+    assert names(run(q="elan")) == ["Élan Jeunesse"]
+    assert names(run(q="LYCEENS")) == ["Élan Jeunesse"]
+    assert names(run(q="Lycéens élan")) == ["Élan Jeunesse"]
+
+
+def test_free_text_mixes_a_need_and_a_name():
+    make_structure(name="CIO des Cèdres", kind="cio", needs=["parcoursup-etudes-superieures"])
+    make_structure(name="CIO des Peupliers", kind="cio", needs=["choisir-son-orientation"])
+    assert names(run(q="parcoursup cedres")) == ["CIO des Cèdres"]
+    assert names(run(q="Parcoursup")) == ["CIO des Cèdres"]
+    # The kind label is searchable too.
+    assert len(names(run(q="centre d'information et d'orientation"))) == 2
+
+
+def test_filters_publics_kinds_languages_and_conditions():
+    target = make_structure(
+        name="Cible",
+        kind="cio",
+        publics=["parents"],
+        walk_in=True,
+        is_free=True,
+        wheelchair=Wheelchair.YES,
+    )
+    from actors.models import Language
+
+    target.languages.set(Language.objects.filter(slug="ar"))
+    make_structure(name="Payante", kind="cio", publics=["parents"], walk_in=True, is_free=False)
+    make_structure(name="Autre type", kind="association", publics=["parents"], walk_in=True)
+    result = run(
+        public="parents", type="cio", sans_rdv="1", gratuit="1", accessible="1", langue="ar"
+    )
+    assert names(result) == ["Cible"]
+
+
+def test_repeated_needs_mean_any_of_them():
+    make_structure(name="Stage", needs=["stage-de-3e"])
+    make_structure(name="Emploi", needs=["trouver-un-emploi"])
+    make_structure(name="Formation", needs=["trouver-une-formation"])
+    assert sorted(names(run(besoin=["stage-de-3e", "trouver-un-emploi"]))) == ["Emploi", "Stage"]
+
+
+def test_open_now_filter_uses_paris_time_and_exceptions():
+    today = timezone.localtime()
+    weekday = today.weekday()
+    always = [(weekday, T(0, 0), T(23, 59, 59))]
+    make_structure(name="Ouvert", hours=always, holidays_rule="open")
+    closed = make_structure(name="Fermé exceptionnellement", hours=always, holidays_rule="open")
+    OpeningException.objects.create(
+        structure=closed, starts_on=today.date(), ends_on=today.date(), label="Inventaire"
+    )
+    make_structure(name="Jamais ouvert ce jour", hours=[((weekday + 1) % 7, T(9), T(12))])
+    assert names(run(ouvert="maintenant")) == ["Ouvert"]
+    tomorrow = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][
+        (weekday + 1) % 7
+    ]
+    assert names(run(ouvert=tomorrow)) == ["Jamais ouvert ce jour"]
+
+
+def test_results_page_shows_cards_with_distance_walk_hours_and_phone(client):
+    make_structure(
+        name="Maison des Tilleuls",
+        at=offset(BREIL_CENTRE, east_m=420),
+        needs=["stage-de-3e"],
+        phone="02 61 91 00 42",
+        walk_in=True,
+        hours=[(d, T(0), T(23, 59)) for d in range(7)],
+        holidays_rule="open",
+    )
+    response = client.get("/recherche/", {"quartier": "breil-barberie", "besoin": "stage-de-3e"})
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", response.content.decode())
+    assert "Maison des Tilleuls" in text
+    assert "420 m" in text
+    assert "7 min à pied" in text  # 420 m × 1.3 = 546 m at 75 m/min
+    assert 'href="tel:+33261910042"' in text
+    assert "Ouvert maintenant" in text
+    assert "Sans rendez-vous" in text
+    assert "centre du quartier Breil - Barberie" in text
+    assert "× 1,3" in text  # the legend explains the estimate
+
+
+def test_results_page_without_results_suggests_something(client):
+    response = client.get("/recherche/", {"besoin": "creer-son-activite"})
+    assert response.status_code == 200
+    assert "Aucun lieu ne correspond" in response.content.decode()
+
+
+def test_results_are_paginated_and_capped(client):
+    for n in range(25):
+        make_structure(name=f"Lieu {n:02d}", at=offset(BREIL_CENTRE, east_m=10 * n))
+    first = client.get("/recherche/", {"quartier": "breil-barberie"})
+    assert first.content.decode().count('<article class="card') == 20
+    second = client.get("/recherche/", {"quartier": "breil-barberie", "page": "2"})
+    assert second.content.decode().count('<article class="card') == 5
+    assert "Page 2 sur 2" in second.content.decode()
+
+
+def test_the_result_cap_is_said(monkeypatch):
+    monkeypatch.setattr(search, "RESULT_CAP", 3)
+    for n in range(5):
+        make_structure(name=f"Lieu {n}")
+    result = run()
+    assert result.is_capped and result.count == 3
+    assert len(list(result.queryset)) == 3
+
+
+@pytest.mark.parametrize("results", [5, 50])
+def test_queries_per_results_page_are_constant(client, django_assert_max_num_queries, results):
+    host_provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
+    for n in range(results):
+        structure = make_structure(
+            name=f"Lieu {n}",
+            at=offset(BREIL_CENTRE, east_m=5 * n),
+            needs=["stage-de-3e", "trouver-un-emploi"],
+            publics=["collegiens"],
+            hours=[(0, T(9), T(12)), (0, T(14), T(17))],
+        )
+        make_permanence(structure, host_provider, needs=["stage-de-3e"])
+    # Validation of besoin and quartier (2), count (1), the page (1), its prefetches (6),
+    # the form's choices (3) and the example-data banner (1).
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            "/recherche/", {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+        )
+    assert response.status_code == 200
+    with django_assert_max_num_queries(10):
+        response = client.get(
+            "/api/v1/structures/", {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+        )
+    assert response.status_code == 200
+
+
+def test_distance_is_computed_by_the_database():
+    make_structure(name="A", at=offset(BREIL_CENTRE, east_m=300))
+    result = run(quartier="breil-barberie")
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        list(result.queryset)
+    main = queries.captured_queries[0]["sql"].upper()
+    assert "ASIN" in main and "ORDER BY" in main and "LIMIT" in main
