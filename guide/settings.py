@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "actors",
+    "simple_history",
+    "partners",
     "opendata",
 ]
 
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the signed-in user as the author of every history row.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -235,3 +239,35 @@ OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
 # Largest file accepted by the admin upload (MB); bigger ones go through the command.
 OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
 # --- End of open data settings -----------------------------------------------------------------
+
+
+# --- Partners: moderation, e-mail, error reports, reminders (partners app) ----------------
+# E-mail: printed on the console unless EMAIL_HOST is set, then sent through SMTP.
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Guide des acteurs de l'orientation <ne-pas-repondre@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in e-mails (reminders, decisions): the public address of the site.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Partners sign in on their own page; they never enter the admin.
+LOGIN_URL = "partners:login"
+LOGIN_REDIRECT_URL = "partners:home"
+# A stale structure's partners are reminded at most once per this many days.
+REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30, minimum=1)
+# "Signaler une erreur": at most this many reports per client per hour, counted in
+# the shared cache above (so the limit holds across server processes).
+ERROR_REPORTS_PER_HOUR = env_int("ERROR_REPORTS_PER_HOUR", 5, minimum=1)
+# Behind a reverse proxy, the request header holding the client address, as Django
+# names it (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR. Only set it if the proxy
+# overwrites that header, or clients could choose their own rate-limit key.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+# --- End of partners settings ---------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""History: every change to the directory is recorded, shown in the admin and can be undone."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from actors.models import (
+    Actor,
+    Neighbourhood,
+    OpeningException,
+    OpeningSlot,
+    Permanence,
+    Structure,
+)
+from tests.factories import make_permanence, make_structure, need
+
+pytestmark = pytest.mark.django_db
+
+
+def _admin_post_data(response):
+    """What the browser posts back from an admin change form, untouched."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or name in {"last_verified_at"}:
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [getattr(item, "pk", item) for item in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = value
+    return data
+
+
+def test_every_directory_model_has_a_history():
+    for model in [Structure, Actor, Permanence, OpeningSlot, OpeningException, Neighbourhood]:
+        assert hasattr(model, "history"), model
+        assert model.history.model._meta.app_label == "partners"
+
+
+def test_creating_and_editing_a_structure_records_who_when_and_what(staff_client, staff_agent):
+    structure = make_structure(name="Maison de quartier du Breil")
+    url = reverse("admin:actors_structure_change", args=[structure.pk])
+    data = _admin_post_data(staff_client.get(url))
+    data.update(phone="02 40 41 42 43", last_verified_at_0="", last_verified_at_1="")
+    for prefix in ["opening_slots", "opening_exceptions", "actors", "hosted_permanences"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(
+        {
+            "opening_slots-TOTAL_FORMS": 1,
+            "opening_slots-0-weekday": 0,
+            "opening_slots-0-opens": "09:00",
+            "opening_slots-0-closes": "12:00",
+        }
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    created, edited = structure.history.order_by("history_id")
+    assert created.history_type == "+" and created.history_user is None
+    assert edited.history_type == "~" and edited.history_user == staff_agent
+    delta = edited.diff_against(created)
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("phone", "", "02 40 41 42 43")]
+    slot = OpeningSlot.objects.get(structure=structure)
+    assert slot.history.get().history_user == staff_agent
+
+    page = staff_client.get(reverse("admin:actors_structure_history", args=[structure.pk]))
+    assert page.status_code == 200
+    assert "agent" in page.content.decode()
+
+
+def test_related_rows_and_needs_are_tracked(staff_agent):
+    host, provider = make_structure(), make_structure(kind="mission-locale")
+    permanence = make_permanence(host, provider, needs=["trouver-un-emploi"])
+    permanence.title = "Permanence emploi"
+    permanence.save()
+    actor = Actor.objects.create(structure=provider, role="Conseillère")
+    exception = OpeningException.objects.create(
+        structure=host, starts_on=datetime.date(2030, 8, 1), ends_on=datetime.date(2030, 8, 15)
+    )
+    host.needs.set([need("stage-de-3e")])
+    before = host.history.count()
+    host.needs.set([])
+    assert [r.history_type for r in permanence.history.order_by("history_id")][:2] == ["+", "~"]
+    assert actor.history.count() == 1
+    assert exception.history.count() == 1
+    assert host.history.count() == before + 1
+    assert host.history.latest().needs.count() == 0
+    assert host.history.latest().prev_record.needs.count() == 1
+
+
+def test_an_agent_restores_a_previous_version(staff_client, staff_agent):
+    structure = make_structure(name="CIO Nantes Nord", phone="02 40 00 00 01")
+    original = structure.history.get()
+    structure.phone = "02 40 99 99 99"
+    structure.description = "Texte erroné"
+    structure.save()
+
+    url = reverse("admin:actors_structure_simple_history", args=[structure.pk, original.pk])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    data = _admin_post_data(response)
+    data.update(last_verified_at_0="", last_verified_at_1="")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    structure.refresh_from_db()
+    assert structure.phone == "02 40 00 00 01"
+    assert structure.description == ""
+    latest = structure.history.latest()
+    assert latest.history_user == staff_agent  # the restore is itself in the history
+    assert structure.history.count() == 3
+
+
+def test_hard_deletion_still_leaves_a_history_record(staff_client):
+    structure = make_structure(name="Fiche en double")
+    pk = structure.pk
+    response = staff_client.post(
+        reverse("admin:actors_structure_delete", args=[pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Structure.objects.filter(pk=pk).exists()
+    deleted = Structure.history.filter(id=pk).latest()
+    assert deleted.history_type == "-"
+    assert deleted.name == "Fiche en double"
+
+
+def test_archiving_from_the_admin_keeps_the_entry(staff_client):
+    structure = make_structure()
+    response = staff_client.post(
+        reverse("admin:actors_structure_changelist"),
+        {"action": "archive", "_selected_action": [structure.pk]},
+    )
+    assert response.status_code == 302
+    assert Structure.objects.filter(pk=structure.pk, status="archived").exists()
