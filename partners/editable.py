@@ -50,6 +50,13 @@ def _label(choices, value):
         return str(value)
 
 
+def normalize_text(value):
+    """Browsers post textareas with CRLF line ends and forms strip spaces: compare like that."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
 def exception_order(item):
     return (item["starts_on"], item["ends_on"], item["opens"] or "")
 
@@ -68,7 +75,7 @@ class ScalarField:
         return self.model_field.verbose_name
 
     def read(self, structure):
-        return getattr(structure, self.name)
+        return normalize_text(getattr(structure, self.name))
 
     def write(self, structure, value):
         setattr(structure, self.name, value)
@@ -104,9 +111,12 @@ class TaxonomyField:
             )
         getattr(structure, self.name).set(items)
 
-    def display(self, value):
+    def lines(self, value):
         labels = dict(self.model.objects.filter(slug__in=value).values_list("slug", "label"))
-        return ", ".join(labels.get(slug, slug) for slug in value) or "—"
+        return [labels.get(slug, slug) for slug in value]
+
+    def display(self, value):
+        return ", ".join(self.lines(value)) or "—"
 
 
 class RowsField:
@@ -118,8 +128,11 @@ class RowsField:
     def read(self, structure):
         return [self.as_value(row) for row in self.rows(structure)]
 
+    def lines(self, value):
+        return [self.describe(item) for item in value]
+
     def display(self, value):
-        return "\n".join(self.describe(item) for item in value) or "—"
+        return "\n".join(self.lines(value)) or "—"
 
     def _full_clean(self, row):
         # Model validation gives the same French messages as the admin.
@@ -393,7 +406,10 @@ def apply(structure, values):
     for name, value in values.items():
         if not FIELDS[name].deferred:
             FIELDS[name].write(structure, value)
-    structure.full_clean()
+    # Validate what is being written, not old imported values nobody touched
+    # (model-wide rules in clean() and the constraints still run).
+    untouched = [field.name for field in Structure._meta.fields if field.name not in values]
+    structure.full_clean(exclude=untouched if structure.pk else None)
     structure.save()
     for name, value in values.items():
         if FIELDS[name].deferred:

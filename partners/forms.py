@@ -20,27 +20,27 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class StructureForm(forms.ModelForm):
     """Never saved: its cleaned data becomes a proposal."""
 
-    website = forms.URLField(label=_("site web"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Site web"), required=False, assume_scheme="https")
     acceslibre_url = forms.URLField(
-        label=_("fiche acceslibre"), required=False, assume_scheme="https"
+        label=_("Fiche acceslibre"), required=False, assume_scheme="https"
     )
     needs = forms.ModelMultipleChoiceField(
         Need.objects.all(),
-        label=_("besoins"),
+        label=_("Besoins"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         to_field_name="slug",
     )
     publics = forms.ModelMultipleChoiceField(
         Public.objects.all(),
-        label=_("publics"),
+        label=_("Publics"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         to_field_name="slug",
     )
     languages = forms.ModelMultipleChoiceField(
         Language.objects.all(),
-        label=_("langues parlées"),
+        label=_("Langues parlées"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         to_field_name="slug",
@@ -65,7 +65,7 @@ class StructureForm(forms.ModelForm):
 
     def values(self):
         data = self.cleaned_data
-        values = {name: data[name] for name in editable.SCALARS}
+        values = {name: editable.normalize_text(data[name]) for name in editable.SCALARS}
         for name in ("needs", "publics", "languages"):
             values[name] = sorted(item.slug for item in data[name])
         return values

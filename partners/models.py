@@ -248,16 +248,20 @@ class ChangeProposal(models.Model):
             field = editable.FIELDS[name]
             if not self.is_new and current.get(name) == proposed and self.is_pending:
                 continue  # already live: nothing to review
-            rows.append(
-                {
-                    "name": name,
-                    "label": field.label,
-                    "base": field.display(self.base[name]) if name in self.base else "",
-                    "current": field.display(current[name]) if name in current else "",
-                    "proposed": field.display(proposed),
-                    "conflict": name in conflicts,
-                }
-            )
+            row = {
+                "name": name,
+                "label": field.label,
+                "base": field.display(self.base[name]) if name in self.base else "",
+                "current": field.display(current[name]) if name in current else "",
+                "proposed": field.display(proposed),
+                "conflict": name in conflicts,
+            }
+            if hasattr(field, "lines") and name in current:
+                # Lists (hours, needs, actors…): say which lines come and go.
+                before, after = field.lines(current[name]), field.lines(proposed)
+                row["added"] = [line for line in after if line not in before]
+                row["removed"] = [line for line in before if line not in after]
+            rows.append(row)
         return rows
 
     @transaction.atomic

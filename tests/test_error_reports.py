@@ -195,3 +195,11 @@ def test_the_limit_holds_across_processes():
     assert result.stdout.strip() == "3", result.stderr
     allowed_here = [ratelimit.allow("error-report", key, limit=5, period=3600) for _ in range(3)]
     assert allowed_here == [True, True, False]
+
+
+def test_a_page_rendered_without_a_request_shows_no_form():
+    from django.template.loader import render_to_string
+
+    structure = make_structure()
+    html = render_to_string("partners/includes/_report_error.html", {"structure": structure})
+    assert html.strip() == ""

@@ -152,6 +152,16 @@ def test_the_review_shows_changed_fields_only(partner_a_client, structure_a, sta
     assert 'name="choix-phone"' not in page
 
 
+def test_the_review_says_which_hours_come_and_go(partner_a_client, structure_a, staff_client):
+    OpeningSlot.objects.create(
+        structure=structure_a, weekday=1, opens=datetime.time(10), closes=datetime.time(12)
+    )
+    proposal = _propose(partner_a_client, structure_a, **{"horaires-0-opens": "09:00"})
+    page = staff_client.get(_review_url(proposal)).content.decode()
+    assert "<strong>ajouté :</strong> mardi 09:00–12:00" in page
+    assert "<strong>retiré :</strong> mardi 10:00–12:00" in page
+
+
 def test_there_is_no_add_form_for_proposals_but_an_explanation(staff_client):
     response = staff_client.get(reverse("admin:partners_changeproposal_add"))
     assert response.status_code == 200
@@ -387,3 +397,13 @@ def test_the_daily_digest_lists_what_waits(partner_a_client, structure_a, staff_
 def test_no_digest_when_nothing_waits(staff_agent, mailoutbox):
     call_command("send_moderation_digest", stdout=io.StringIO())
     assert mailoutbox == []
+
+
+def test_an_old_invalid_value_elsewhere_does_not_block_acceptance(
+    partner_a_client, structure_a, staff_agent
+):
+    Structure.objects.filter(pk=structure_a.pk).update(insee_code="ABC")  # an old import
+    proposal = _propose(partner_a_client, structure_a, phone="02 40 12 34 56")
+    proposal.accept(by=staff_agent)
+    structure_a.refresh_from_db()
+    assert structure_a.phone == "02 40 12 34 56"

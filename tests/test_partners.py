@@ -407,3 +407,10 @@ def test_drafts_of_a_partner_are_listed_but_not_linked(partner_a_client, structu
     page = partner_a_client.get(reverse("partners:home")).content.decode()
     assert "Mission locale A" in page and "Brouillon" in page
     assert f'href="{structure_a.get_absolute_url()}"' not in page
+
+
+def test_line_ends_sent_by_browsers_are_not_a_change(partner_a_client, structure_a):
+    Structure.objects.filter(pk=structure_a.pk).update(description="Ligne 1\nLigne 2")
+    data = proposal_post(structure_a, description="Ligne 1\r\nLigne 2 ", phone="02 40 99 99 99")
+    partner_a_client.post(reverse("partners:propose", args=[structure_a.slug]), data)
+    assert ChangeProposal.objects.get().changes == {"phone": "02 40 99 99 99"}

@@ -129,3 +129,15 @@ def test_the_command_costs_a_bounded_number_of_queries_per_structure(
     with django_assert_max_num_queries(1 + 5 * 6):
         _remind()
     assert len(mailoutbox) == 5
+
+
+def test_a_mail_server_failure_is_retried_on_the_next_run(partner_a, structure_a, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    err = io.StringIO()
+    call_command("send_verification_reminders", stdout=io.StringIO(), stderr=err)
+    assert "will retry" in err.getvalue()
+    assert not VerificationReminder.objects.exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert "1 e-mail(s) sent" in _remind()

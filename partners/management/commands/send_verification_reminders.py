@@ -1,3 +1,5 @@
+import smtplib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -12,11 +14,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         structures = emails = 0
+        failed = 0
         for pk in VerificationReminder.due().values_list("pk", flat=True).iterator():
-            sent = VerificationReminder.send_for(pk)
+            try:
+                sent = VerificationReminder.send_for(pk)
+            except (smtplib.SMTPException, OSError) as error:
+                # Nothing recorded for this structure: tomorrow's run tries again.
+                self.stderr.write(f"Structure {pk}: mail server error, will retry: {error}")
+                failed += 1
+                continue
             structures += bool(sent)
             emails += sent
         self.stdout.write(
             f"{emails} e-mail(s) sent for {structures} structure(s) "
-            f"(interval: {settings.REMINDER_INTERVAL_DAYS} days)."
+            f"(interval: {settings.REMINDER_INTERVAL_DAYS} days); {failed} failed."
         )
