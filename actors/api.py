@@ -391,21 +391,7 @@ def structure_geojson(request):
 @extend_schema(operation_id="quartiers_geojson", responses={200: OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def neighbourhood_geojson(request):
-    features = [
-        {
-            "type": "Feature",
-            "geometry": n.boundary,
-            "properties": {
-                "slug": n.slug,
-                "name": n.name,
-                "city": n.city,
-                "insee_code": n.insee_code,
-                "centroid": [n.centroid_longitude, n.centroid_latitude],
-                "url": request.build_absolute_uri(n.get_absolute_url()),
-            },
-        }
-        for n in Neighbourhood.objects.all()
-    ]
+    features = [_neighbourhood_feature(request, n) for n in Neighbourhood.objects.all()]
     return Response(
         {
             "type": "FeatureCollection",
@@ -414,6 +400,30 @@ def neighbourhood_geojson(request):
         },
         content_type="application/geo+json",
     )
+
+
+@extend_schema(operation_id="quartier_geojson", responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def neighbourhood_feature(request, slug):
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    return Response(
+        _neighbourhood_feature(request, neighbourhood), content_type="application/geo+json"
+    )
+
+
+def _neighbourhood_feature(request, neighbourhood):
+    return {
+        "type": "Feature",
+        "geometry": neighbourhood.boundary,
+        "properties": {
+            "slug": neighbourhood.slug,
+            "name": neighbourhood.name,
+            "city": neighbourhood.city,
+            "insee_code": neighbourhood.insee_code,
+            "centroid": [neighbourhood.centroid_longitude, neighbourhood.centroid_latitude],
+            "url": request.build_absolute_uri(neighbourhood.get_absolute_url()),
+        },
+    }
 
 
 class NeedSerializer(serializers.ModelSerializer):

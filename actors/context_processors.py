@@ -1,12 +1,25 @@
 from django.utils.functional import SimpleLazyObject
 
+from actors.desk import desk_from_request
 from actors.models import Structure
 
 
 def site(request):
-    """`has_example_data`: evaluated only if a template asks, at most one query per page."""
+    """Header data, each evaluated only if a template asks for it.
+
+    `has_example_data`: one query; `desk`: one query, only with a desk cookie;
+    `selection_slugs`: read from the session only if the visitor has one.
+    """
     return {
         "has_example_data": SimpleLazyObject(
             lambda: Structure.objects.published().filter(is_example=True).exists()
         ),
+        "desk": SimpleLazyObject(lambda: desk_from_request(request)),
+        "selection_slugs": SimpleLazyObject(lambda: _selection_slugs(request)),
     }
+
+
+def _selection_slugs(request):
+    from frontdesk.selection import Selection
+
+    return Selection(request).slugs()

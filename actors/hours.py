@@ -134,3 +134,21 @@ def week_table(weekly_slots, exceptions, holidays_rule, start):
         hours_on(start + datetime.timedelta(days=offset), weekly_slots, exceptions, holidays_rule)
         for offset in range(7)
     ]
+
+
+def next_openings(weekly_slots, exceptions, holidays_rule, now=None, count=3):
+    """The next `count` opening periods (aware start, aware end), current one included."""
+    weekly_slots = list(weekly_slots)
+    exceptions = list(exceptions)
+    now = timezone.localtime(now)
+    found = []
+    for offset in range(LOOKAHEAD_DAYS + 1):
+        day = now.date() + datetime.timedelta(days=offset)
+        for opens, closes in hours_on(day, weekly_slots, exceptions, holidays_rule).slots:
+            end = timezone.make_aware(datetime.datetime.combine(day, closes))
+            if end <= now:
+                continue
+            found.append((timezone.make_aware(datetime.datetime.combine(day, opens)), end))
+            if len(found) >= count:
+                return found
+    return found

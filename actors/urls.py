@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/structures.geojson", api.structure_geojson, name="api-structures-geojson"),
     path("api/v1/structures/<slug:slug>/", api.structure_detail, name="api-structure"),
     path("api/v1/quartiers/", api.neighbourhood_geojson, name="api-neighbourhoods"),
+    path("api/v1/quartiers/<slug:slug>/", api.neighbourhood_feature, name="api-neighbourhood"),
     path("api/v1/besoins/", api.need_list, name="api-needs"),
     path("api/v1/publics/", api.public_list, name="api-publics"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from actors import geo
 from actors import search as search_module
+from actors.desk import desk_from_request
 from actors.enums import Status, StructureKind
 from actors.filters import OPEN_CHOICES
 from actors.models import (
@@ -55,7 +56,7 @@ def home(request):
 
 @require_safe
 def search_results(request):
-    search = search_module.run(request.GET)
+    search = search_module.run(request.GET, desk=desk_from_request(request))
     page = search.paginate(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)

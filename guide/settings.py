@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "actors",
+    "frontdesk",
     "simple_history",
     "partners",
     "opendata",
@@ -221,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# --- Map --------------------------------------------------------------------------------
+# Tiles of the /carte/ page (Leaflet). Empty: no background tiles (the markers and
+# the quartier outline still show), e.g. for tests or an offline kiosk.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',
+)
+
 # --- Address geocoding (Base Adresse Nationale through geopy) -----------------------------
 GEOCODER_DOMAIN = env_str("GEOCODER_DOMAIN", "api-adresse.data.gouv.fr")
 GEOCODER_SCHEME = env_str("GEOCODER_SCHEME", "https")
@@ -228,17 +238,6 @@ GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
 GEOCODER_USER_AGENT = "guide-acteurs-orientation/1.0"
 GEOCODER_AREA_HINT = env_str("GEOCODER_AREA_HINT", "Nantes")
 GEOCODER_CACHE_DAYS = env_int("GEOCODER_CACHE_DAYS", 90, minimum=1)
-
-
-# --- Open data: imports and exports (opendata app) ------------------------------------------
-# Producer id of our data·inclusion exports (their `source` field); ask data·inclusion for one.
-DATA_INCLUSION_SOURCE = env_str("DATA_INCLUSION_SOURCE", "guide-orientation-nantes")
-# Files uploaded in the admin wait here between the dry run and the confirmation
-# (empty: a folder in the system's temporary directory).
-OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
-# Largest file accepted by the admin upload (MB); bigger ones go through the command.
-OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
-# --- End of open data settings -----------------------------------------------------------------
 
 
 # --- Partners: moderation, e-mail, error reports, reminders (partners app) ----------------
@@ -271,3 +270,14 @@ ERROR_REPORTS_PER_HOUR = env_int("ERROR_REPORTS_PER_HOUR", 5, minimum=1)
 # overwrites that header, or clients could choose their own rate-limit key.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
 # --- End of partners settings ---------------------------------------------------------------
+
+
+# --- Open data: imports and exports (opendata app) ------------------------------------------
+# Producer id of our data·inclusion exports (their `source` field); ask data·inclusion for one.
+DATA_INCLUSION_SOURCE = env_str("DATA_INCLUSION_SOURCE", "guide-orientation-nantes")
+# Files uploaded in the admin wait here between the dry run and the confirmation
+# (empty: a folder in the system's temporary directory).
+OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
+# Largest file accepted by the admin upload (MB); bigger ones go through the command.
+OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
+# --- End of open data settings -----------------------------------------------------------------

@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("actors.urls")),
+    path("", include("frontdesk.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("partenaires/", include("partners.urls")),
     path("", include("partners.report_urls")),
     path("export/", include("opendata.urls")),

@@ -17,6 +17,17 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _checkboxes(model, label):
+    """A taxonomy (needs, publics, languages) as checkboxes posting slugs."""
+    return forms.ModelMultipleChoiceField(
+        model.objects.all(),
+        label=label,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="slug",
+    )
+
+
 class StructureForm(forms.ModelForm):
     """Never saved: its cleaned data becomes a proposal."""
 
@@ -24,27 +35,9 @@ class StructureForm(forms.ModelForm):
     acceslibre_url = forms.URLField(
         label=_("Fiche acceslibre"), required=False, assume_scheme="https"
     )
-    needs = forms.ModelMultipleChoiceField(
-        Need.objects.all(),
-        label=_("Besoins"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        to_field_name="slug",
-    )
-    publics = forms.ModelMultipleChoiceField(
-        Public.objects.all(),
-        label=_("Publics"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        to_field_name="slug",
-    )
-    languages = forms.ModelMultipleChoiceField(
-        Language.objects.all(),
-        label=_("Langues parlées"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        to_field_name="slug",
-    )
+    needs = _checkboxes(Need, _("Besoins"))
+    publics = _checkboxes(Public, _("Publics"))
+    languages = _checkboxes(Language, _("Langues parlées"))
 
     class Meta:
         model = Structure

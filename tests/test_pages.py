@@ -17,7 +17,7 @@ def _argument_free_urls(resolver=None, prefix=""):
     for pattern in resolver.url_patterns:
         route = str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            if route.startswith("admin/"):
+            if route.startswith(("admin/", "i18n/")):  # the admin has its own tests; setlang is POST
                 continue
             yield from _argument_free_urls(pattern, prefix + route)
         elif isinstance(pattern, URLPattern):
@@ -26,12 +26,16 @@ def _argument_free_urls(resolver=None, prefix=""):
             yield "/" + prefix + route
 
 
-def test_every_argument_free_public_url_answers_200(client):
+def test_every_argument_free_url_answers_200(client, admin_client):
     make_structure(is_example=True)
     urls = sorted(set(_argument_free_urls()))
     assert "/" in urls and "/quartiers/" in urls and "/healthz" in urls
     for url in urls:
         response = client.get(url)
+        if response.status_code == 405 and response["Allow"] == "POST":
+            continue  # an action (add to the selection, choose a desk…), not a page
+        if response.status_code == 302 and "connexion" in response["Location"]:
+            response = admin_client.get(url)  # a page for signed-in people
         assert response.status_code == 200, url
 
 

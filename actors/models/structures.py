@@ -20,6 +20,7 @@ from actors.enums import (
     Status,
     StructureKind,
     VerificationMethod,
+    Weekday,
     Wheelchair,
 )
 from actors.text import normalize
@@ -473,6 +474,24 @@ class Structure(models.Model):
         return opening_hours.opening_status(
             self.opening_slots.all(), self.opening_exceptions.all(), self.holidays_rule, now
         )
+
+    def next_openings(self, now=None, count=3):
+        return opening_hours.next_openings(
+            self.opening_slots.all(),
+            self.opening_exceptions.all(),
+            self.holidays_rule,
+            now,
+            count,
+        )
+
+    def usual_week(self):
+        """[(weekday label, [(opens, closes), ...])] Monday to Sunday, open days only."""
+        slots = sorted(self.opening_slots.all(), key=lambda s: (s.weekday, s.opens))
+        return [
+            (day.label, [(s.opens, s.closes) for s in slots if s.weekday == day.value])
+            for day in Weekday
+            if any(s.weekday == day.value for s in slots)
+        ]
 
     def week_hours(self, start=None):
         return opening_hours.week_table(

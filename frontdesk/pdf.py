@@ -1,0 +1,45 @@
+"""HTML to PDF with WeasyPrint, reading our static files from disk.
+
+WeasyPrint fetches stylesheets and images by URL; the page's /static/… URLs
+are resolved to files by Django's staticfiles finders (or STATIC_ROOT), so
+rendering never makes an HTTP request — not even to ourselves — and any other
+URL is refused.
+"""
+
+import mimetypes
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+BASE_URL = "http://guide.invalid/"
+
+
+def _static_file(url):
+    if not url.startswith(BASE_URL):
+        return None
+    path = urlparse(url).path
+    prefix = "/" + settings.STATIC_URL.lstrip("/")
+    if not path.startswith(prefix):
+        return None
+    relative = path[len(prefix) :]
+    found = finders.find(relative)
+    if not found and settings.STATIC_ROOT and (settings.STATIC_ROOT / relative).is_file():
+        found = settings.STATIC_ROOT / relative
+    return found
+
+
+class StaticFilesFetcher(URLFetcher):
+    def fetch(self, url, headers=None):
+        found = _static_file(url)
+        if found is None:
+            raise ValueError(f"Refusing to fetch {url} while rendering a PDF")
+        mime_type = mimetypes.guess_type(str(found))[0] or "application/octet-stream"
+        with open(found, "rb") as handle:
+            return URLFetcherResponse(url, handle.read(), {"Content-Type": mime_type})
+
+
+def html_to_pdf(html):
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()

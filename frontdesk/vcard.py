@@ -1,0 +1,79 @@
+"""A structure as a vCard 3.0 (RFC 2426), so a visitor can keep it in their phone."""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from actors.enums import Weekday
+from actors.hours import format_time
+
+
+def _escape(value):
+    return (
+        str(value or "")
+        .replace("\\", "\\\\")
+        .replace("\n", "\\n")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+    )
+
+
+def _fold(line):
+    """Lines longer than 75 octets are folded with CRLF + space (RFC 2425 §5.8.1)."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode("utf-8")
+        if len(current) + len(piece) > 74:
+            parts.append(current.decode("utf-8"))
+            current = b""
+        current += piece
+    parts.append(current.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def hours_summary(structure):
+    days = []
+    for weekday in Weekday:
+        slots = [s for s in structure.opening_slots.all() if s.weekday == weekday.value]
+        if slots:
+            times = ", ".join(f"{format_time(s.opens)}–{format_time(s.closes)}" for s in slots)
+            days.append(f"{weekday.label} {times}")
+    return " ; ".join(days)
+
+
+def for_structure(structure, url):
+    with translation.override(translation.get_language() or "fr"):
+        note_parts = [hours_summary(structure)]
+        if structure.walk_in:
+            note_parts.append(_("Sans rendez-vous"))
+        elif structure.by_appointment:
+            note_parts.append(_("Sur rendez-vous"))
+        if structure.is_example:
+            note_parts.append(_("Structure fictive (donnée d'exemple)"))
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"FN:{_escape(structure.name)}",
+        f"ORG:{_escape(structure.name)}",
+        f"N:{_escape(structure.name)};;;;",
+    ]
+    if structure.phone:
+        lines.append(f"TEL;TYPE=WORK,VOICE:{_escape(structure.phone)}")
+    if structure.email:
+        lines.append(f"EMAIL;TYPE=INTERNET:{_escape(structure.email)}")
+    if structure.street or structure.city:
+        street = ", ".join(p for p in [structure.street, structure.address_complement] if p)
+        lines.append(
+            f"ADR;TYPE=WORK:;;{_escape(street)};{_escape(structure.city)};;"
+            f"{_escape(structure.postcode)};France"
+        )
+    if structure.latitude is not None:
+        lines.append(f"GEO:{structure.latitude:.6f};{structure.longitude:.6f}")
+    lines.append(f"URL:{_escape(url)}")
+    note = " — ".join(part for part in note_parts if part)
+    if note:
+        lines.append(f"NOTE:{_escape(note)}")
+    lines.append("END:VCARD")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

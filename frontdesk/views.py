@@ -1,0 +1,265 @@
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from actors import geo
+from actors import search as search_module
+from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
+from actors.models import Need, Neighbourhood, Structure
+from actors.text import tokens
+from actors.views import search_form_context
+from frontdesk import vcard
+from frontdesk.guide import build_guide
+from frontdesk.pdf import html_to_pdf
+from frontdesk.qr import qr_svg
+from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull
+
+DESK_CHOICES_LIMIT = 30
+
+
+def _back(request, fallback):
+    """Where to go after a POST: a safe `next` on this site, else the fallback."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+# --- My desk -------------------------------------------------------------------------
+
+
+@require_safe
+def desk_choose(request):
+    """Pick the desk among published structures (a short search, no JavaScript needed)."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    candidates = Structure.objects.published().select_related("neighbourhood")
+    if query:
+        for word in tokens(query, limit=6):
+            candidates = candidates.filter(search_text__contains=word)
+    else:
+        candidates = candidates.filter(kind__in=["maison-de-quartier", "mairie-de-quartier"])
+    return render(
+        request,
+        "frontdesk/desk.html",
+        {
+            "query": query,
+            "candidates": candidates.order_by("name")[:DESK_CHOICES_LIMIT],
+            "next": _back(request, reverse("actors:home")),
+        },
+    )
+
+
+@require_POST
+def desk_set(request):
+    structure = Structure.objects.published().filter(slug=request.POST.get("slug", "")).first()
+    if structure is None:
+        messages.error(request, _("Cette structure n'existe pas ou n'est pas publiée."))
+        return redirect("frontdesk:desk")
+    response = HttpResponseRedirect(_back(request, reverse("actors:home")))
+    response.set_cookie(
+        DESK_COOKIE,
+        structure.slug,
+        max_age=DESK_MAX_AGE,
+        secure=not settings.DEBUG,
+        httponly=True,
+        samesite="Lax",
+    )
+    messages.success(
+        request,
+        _("Votre accueil est « %(name)s » : les distances sont calculées depuis ce lieu.")
+        % {"name": structure.name},
+    )
+    return response
+
+
+@require_POST
+def desk_clear(request):
+    response = HttpResponseRedirect(_back(request, reverse("actors:home")))
+    response.delete_cookie(DESK_COOKIE, samesite="Lax")
+    messages.success(
+        request, _("Accueil retiré : les distances partent du centre du quartier choisi.")
+    )
+    return response
+
+
+# --- The visitor's selection -------------------------------------------------------------
+
+
+def _selection_response(request, selection, message, level=messages.SUCCESS, status=200):
+    if _wants_json(request):
+        return JsonResponse(
+            {"count": len(selection), "slugs": selection.slugs(), "message": str(message)},
+            status=status,
+        )
+    messages.add_message(request, level, message)
+    return HttpResponseRedirect(_back(request, reverse("frontdesk:selection")))
+
+
+@require_POST
+def selection_add(request):
+    structure = get_object_or_404(Structure.objects.published(), slug=request.POST.get("slug", ""))
+    need = Need.objects.filter(slug=request.POST.get("besoin", "")).first()
+    selection = Selection(request)
+    try:
+        selection.add(structure, need)
+    except SelectionFull:
+        return _selection_response(
+            request,
+            selection,
+            _("La fiche compte déjà %(max)d lieux : retirez-en un pour en ajouter un autre.")
+            % {"max": MAX_ITEMS},
+            messages.WARNING,
+            status=409,
+        )
+    return _selection_response(
+        request, selection, _("« %(name)s » est ajouté à la fiche.") % {"name": structure.name}
+    )
+
+
+@require_POST
+def selection_remove(request):
+    selection = Selection(request)
+    selection.remove(request.POST.get("slug", ""))
+    return _selection_response(request, selection, _("Lieu retiré de la fiche."))
+
+
+@require_POST
+def selection_clear(request):
+    selection = Selection(request)
+    selection.clear()
+    return _selection_response(request, selection, _("La fiche est vide."))
+
+
+@require_safe
+def selection_list(request):
+    desk = desk_from_request(request)
+    entries = [
+        _handout_entry(request, structure, need, desk)
+        for structure, need in Selection(request).entries()
+    ]
+    return render(request, "frontdesk/selection.html", {"entries": entries, "max_items": MAX_ITEMS})
+
+
+def _handout_entry(request, structure, need, desk, now=None):
+    distance = structure.distance_from(desk.latitude, desk.longitude) if desk else None
+    today = timezone.localdate()
+    permanences = [
+        (permanence, permanence.next_dates(today, count=3))
+        for permanence in structure.hosted_permanences.all()
+        if need is None or any(n.pk == need.pk for n in permanence.needs.all())
+    ]
+    url = request.build_absolute_uri(structure.get_absolute_url())
+    return {
+        "structure": structure,
+        "need": need,
+        "distance_m": distance,
+        "walking_minutes": geo.walking_minutes(distance),
+        "status": structure.opening_status(now=now),
+        "openings": structure.next_openings(now=now, count=3),
+        "permanences": permanences,
+        "url": url,
+        "qr": qr_svg(
+            url, _("Code QR vers la fiche en ligne de %(name)s") % {"name": structure.name}
+        ),
+    }
+
+
+@require_safe
+def handout(request):
+    """The one-page A4 "fiche orientation" the visitor takes away."""
+    desk = desk_from_request(request)
+    now = timezone.now()
+    entries = [
+        _handout_entry(request, structure, need, desk, now)
+        for structure, need in Selection(request).entries()
+    ]
+    return render(
+        request,
+        "frontdesk/handout.html",
+        {"entries": entries, "desk": desk, "printed_on": timezone.localtime(now)},
+    )
+
+
+# --- The printable neighbourhood guide -------------------------------------------------------
+
+
+@require_safe
+def neighbourhood_guide(request, slug):
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    needs = list(Need.objects.filter(slug__in=request.GET.getlist("besoin")))
+    guide = build_guide(neighbourhood, needs)
+    context = {
+        "guide": guide,
+        "neighbourhood": neighbourhood,
+        "printed_on": timezone.localtime(),
+        "week_start": timezone.localdate(),
+        "for_pdf": request.GET.get("format") == "pdf",
+    }
+    if context["for_pdf"]:
+        html = render_to_string("frontdesk/guide.html", context, request=request)
+        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+        filename = f"guide-orientation-{neighbourhood.slug}-{datetime.date.today():%Y-%m-%d}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(request, "frontdesk/guide.html", context)
+
+
+# --- The map -----------------------------------------------------------------------------------
+
+
+@require_safe
+def map_page(request):
+    """The search results on a Leaflet map; the list stays below for those without JavaScript."""
+    desk = desk_from_request(request)
+    search = search_module.run(request.GET, desk=desk)
+    page = search.paginate(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    if desk and not any(params.get(name) for name in ("lat", "adresse", "depuis")):
+        params["depuis"] = desk.slug  # the API has no cookie: pass the desk explicitly
+    neighbourhood = search.cleaned.get("quartier") if search.is_valid else None
+    context = {
+        "search": search,
+        "page": page,
+        "results": page.object_list,
+        "querystring": request.GET.urlencode(),
+        "geojson_url": reverse("actors:api-structures-geojson") + "?" + params.urlencode(),
+        "boundary_url": reverse("actors:api-neighbourhood", args=[neighbourhood.slug])
+        if neighbourhood
+        else "",
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **search_form_context(request.GET),
+    }
+    return render(request, "frontdesk/map.html", context, status=200 if search.is_valid else 400)
+
+
+# --- vCard ---------------------------------------------------------------------------------------
+
+
+@require_safe
+def structure_vcard(request, slug):
+    structure = get_object_or_404(
+        Structure.objects.published().prefetch_related("opening_slots"), slug=slug
+    )
+    url = request.build_absolute_uri(structure.get_absolute_url())
+    response = HttpResponse(
+        vcard.for_structure(structure, url), content_type="text/vcard; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{structure.slug}.vcf"'
+    return response
