@@ -228,7 +228,8 @@ SPECTACULAR_SETTINGS = {
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",
-    '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d’OpenStreetMap</a>',
+    '&copy; <a href="https://www.openstreetmap.org/copyright">'
+    "les contributeurs d’OpenStreetMap</a>",
 )
 
 # --- Address geocoding (Base Adresse Nationale through geopy) -----------------------------

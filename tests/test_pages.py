@@ -17,7 +17,8 @@ def _argument_free_urls(resolver=None, prefix=""):
     for pattern in resolver.url_patterns:
         route = str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            if route.startswith(("admin/", "i18n/")):  # the admin has its own tests; setlang is POST
+            # The admin has its own tests; i18n/setlang/ is a POST action.
+            if route.startswith(("admin/", "i18n/")):
                 continue
             yield from _argument_free_urls(pattern, prefix + route)
         elif isinstance(pattern, URLPattern):
