@@ -63,7 +63,10 @@ def send_reminders(structure, members):
 
 def moderators():
     """Active staff who may moderate (superusers included), with an address."""
-    users = get_user_model().objects.with_perm("partners.change_changeproposal")
+    # Explicit backend: axes' backend is listed too and knows nothing of permissions.
+    users = get_user_model().objects.with_perm(
+        "partners.change_changeproposal", backend="django.contrib.auth.backends.ModelBackend"
+    )
     return users.filter(is_active=True, is_staff=True).exclude(email="").order_by("pk")
 
 
