@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export DEBUG ?= 1
 DEMO_COUNT ?= 300
 
-.PHONY: run setup test venv lint format bench clean
+.PHONY: run setup test venv lint format bench clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ run: setup
 ## The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL).
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## A consistent backup of the database into backups/ (pg_dump or SQLite's online backup).
+backup: venv
+	$(PY) manage.py backup_data
+
+## Replace the database with a backup: make restore FILE=backups/guide-….dump
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/guide-…"; exit 2; }
+	$(PY) manage.py restore_data "$(FILE)" --yes
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
