@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database restart answers 503 with a French page, not a 500.
+    "guide.middleware.DatabaseUnavailableMiddleware",
     # Last: locks out repeated failed sign-ins (admin and partner space).
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,8 +190,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # --- Security -----------------------------------------------------------------------
 # `manage.py check --deploy` passes with DEBUG=0, a real SECRET_KEY and ALLOWED_HOSTS.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -115,17 +116,18 @@ def test_healthz_answers_200_when_the_database_answers(client):
     assert response.content == b"ok\n"
 
 
-def test_healthz_answers_503_when_the_database_does_not():
-    # A separate process whose database cannot be reached: a real failure, no mock.
+def _get_without_database(path):
+    """Status and body of a GET in a process whose database cannot be reached (no mock)."""
     unreachable = (
         "sqlite:////nonexistent-directory/db.sqlite3"
         if connection.vendor == "sqlite"
         else "postgres://postgres@127.0.0.1:1/guide"
     )
     script = (
-        "import django; django.setup();"
+        "import django, json; django.setup();"
         "from django.test.utils import setup_test_environment; setup_test_environment();"
-        "from django.test import Client; print(Client().get('/healthz').status_code)"
+        f"from django.test import Client; r = Client().get({path!r});"
+        "print(json.dumps([r.status_code, r.content.decode()]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -135,4 +137,16 @@ def test_healthz_answers_503_when_the_database_does_not():
         timeout=60,
         cwd=settings.BASE_DIR,
     )
-    assert result.stdout.strip().splitlines()[-1] == "503", result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_pages_say_the_service_is_unavailable_when_the_database_is_down():
+    status, body = _get_without_database("/recherche/?quartier=breil-barberie")
+    assert status == 503
+    assert "Service momentanément indisponible" in body
+
+
+def test_healthz_answers_503_when_the_database_does_not():
+    status, body = _get_without_database("/healthz")
+    assert status == 503
+    assert body == "database unavailable\n"
