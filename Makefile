@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export DEBUG ?= 1
 DEMO_COUNT ?= 300
 
-.PHONY: run setup test venv lint format bench clean backup restore
+.PHONY: run setup test venv lint format bench load pg-bench-db clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,26 @@ restore: venv
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/guide-…"; exit 2; }
 	$(PY) manage.py restore_data "$(FILE)" --yes
 
+BENCH_SQLITE ?= sqlite:////tmp/guide-bench.sqlite3
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/guide_bench
+
+pg-bench-db:
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'guide_bench'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres guide_bench
+
+## Benchmarks at 100,000 structures, SQLite then PostgreSQL (medians; figures in BENCHMARKS.md).
+bench: venv pg-bench-db
+	cd bench && DATABASE_URL=$(BENCH_SQLITE) ../$(PY) bench_search.py
+	cd bench && DATABASE_URL=$(BENCH_PG) ../$(PY) bench_search.py
+	cd bench && DATABASE_URL=$(BENCH_SQLITE) ../$(PY) bench_guide_pdf.py
+
+## Load and faults: gunicorn + PostgreSQL, driven by wrk (installed if missing).
+load: venv pg-bench-db
+	command -v wrk >/dev/null || apt-get install -y wrk
+	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py load
+	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py geocoder
+	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py restart
+
 lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
@@ -52,3 +72,8 @@ format: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal staticfiles .pytest_cache .ruff_cache
+
+## Open data benchmark: 100,000 structures exported (peak RSS) and imported (time), SQLite and PostgreSQL.
+.PHONY: bench-opendata
+bench-opendata: venv
+	$(PY) bench/bench_import_export.py
