@@ -46,7 +46,7 @@ def _date_maj(structure):
     return min(timezone.localtime(max(moments)).date(), timezone.localdate()).isoformat()
 
 
-def _common(structure, base_url, today):
+def _common(structure, related, base_url, today):
     return {
         "source": source(),
         "lien_source": f"{base_url}{structure.get_absolute_url()}" if base_url else None,
@@ -62,10 +62,7 @@ def _common(structure, base_url, today):
         "courriel": _or_none(structure.email),
         "horaires_accueil": _or_none(
             format_opening_hours(
-                structure.opening_slots.all(),
-                structure.opening_exceptions.all(),
-                structure.holidays_rule,
-                since=today,
+                related.slots, related.exceptions, structure.holidays_rule, since=today
             )
         ),
     }
@@ -75,8 +72,7 @@ def _name(text):
     return text[:150].strip()
 
 
-def structure_record(structure, base_url=""):
-    """Prefetch opening_slots and opening_exceptions."""
+def structure_record(structure, related, base_url=""):
     today = timezone.localdate()
     network = NETWORKS.get(structure.kind)
     return {
@@ -84,15 +80,15 @@ def structure_record(structure, base_url=""):
         "nom": _name(structure.name),
         "description": _or_none(structure.description),
         "siret": None,
-        **_common(structure, base_url, today),
+        **_common(structure, related, base_url, today),
         "site_web": _or_none(structure.website),
         "accessibilite_lieu": _or_none(structure.acceslibre_url),
         "reseaux_porteurs": [network] if network else None,
     }
 
 
-def _publics(structure):
-    codes = {code for public in structure.publics.all() for code in public.di_publics}
+def _publics(related):
+    codes = {code for public in related.publics for code in public.di_publics}
     if EVERYONE in codes:
         return [EVERYONE]  # the schema forbids "tous-publics" with other values
     return sorted(codes) or None
@@ -111,17 +107,17 @@ def _mobilisation(structure):
     return modes or None
 
 
-def service_records(structure, base_url=""):
-    """One service per need; prefetch needs, publics, opening_slots, opening_exceptions."""
+def service_records(structure, related, base_url=""):
+    """One service per need the structure serves."""
     today = timezone.localdate()
-    common = _common(structure, base_url, today)
+    common = _common(structure, related, base_url, today)
     conditions = " ".join(p for p in (structure.access_details, structure.what_to_bring) if p)
     precisions = []
     if structure.by_appointment:
         precisions.append("Sur rendez-vous.")
     if structure.referral_required:
         precisions.append("Orientation par un professionnel obligatoire.")
-    for need in structure.needs.all():
+    for need in related.needs:
         description = f"{need.label} : {structure.name}."
         if need.description:
             description = f"{description} {need.description}"
@@ -134,7 +130,7 @@ def service_records(structure, base_url=""):
             "thematiques": sorted(need.di_thematiques) or None,
             "frais": "gratuit" if structure.is_free else "payant",
             "frais_precisions": _or_none(structure.fees_details),
-            "publics": _publics(structure),
+            "publics": _publics(related),
             "publics_precisions": None,
             "conditions_acces": _or_none(conditions),
             **common,

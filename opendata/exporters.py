@@ -1,19 +1,16 @@
 """Streaming exports: our CSV, JSON and GeoJSON, and data·inclusion structures and services.
 
 Each export is a generator of text chunks over `.iterator(chunk_size=…)`, with
-the related rows prefetched chunk by chunk: memory stays flat whatever the
-number of structures (100,000 export under 150 MB peak RSS, see BENCHMARKS.md).
+the related rows loaded chunk by chunk (opendata.related): memory stays flat
+whatever the number of structures (100,000 export under 150 MB peak RSS, see BENCHMARKS.md).
 Rows are ordered by slug, so two databases holding the same entries give the
 same file.
 """
 
 import json
 
-from django.db.models import Prefetch
-
-from actors.models import Neighbourhood, Structure
-
 from . import datainclusion, tabular
+from .related import RelatedLoader, chunked
 
 CHUNK_SIZE = 2000
 
@@ -27,25 +24,15 @@ FORMATS = {
 }
 
 
-def for_export(queryset):
-    """Ordered, and with everything a row needs fetched per chunk (no neighbourhood polygons)."""
-    return (
-        queryset.select_related(None)
-        .prefetch_related(
-            "needs",
-            "publics",
-            "languages",
-            "opening_slots",
-            "opening_exceptions",
-            Prefetch("parent", queryset=Structure.objects.only("id", "slug")),
-            Prefetch("neighbourhood", queryset=Neighbourhood.objects.only("id", "slug")),
-        )
-        .order_by("slug")
-    )
-
-
-def _structures(queryset):
-    return for_export(queryset).iterator(chunk_size=CHUNK_SIZE)
+def with_related(queryset):
+    """(structure, related) pairs, ordered by slug, loaded chunk by chunk."""
+    loader = RelatedLoader()
+    # search_text is only for searching: not worth carrying through an export.
+    rows = queryset.select_related(None).defer("search_text").order_by("slug")
+    for chunk in chunked(rows, CHUNK_SIZE):
+        related = loader.load(chunk)
+        for structure in chunk:
+            yield structure, related[structure.pk]
 
 
 def _json_array(items):
@@ -61,11 +48,11 @@ def _json_array(items):
 def csv_chunks(queryset):
     # A BOM so that spreadsheets open the UTF-8 text with its accents; the import accepts both.
     yield "\ufeff"
-    yield from tabular.csv_lines(tabular.structure_row(s) for s in _structures(queryset))
+    yield from tabular.csv_lines(tabular.structure_row(s, r) for s, r in with_related(queryset))
 
 
 def json_chunks(queryset):
-    return _json_array(tabular.structure_row(s, native=True) for s in _structures(queryset))
+    return _json_array(tabular.structure_row(s, r, native=True) for s, r in with_related(queryset))
 
 
 def geojson_chunks(queryset):
@@ -74,23 +61,25 @@ def geojson_chunks(queryset):
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [s.longitude, s.latitude]},
-            "properties": tabular.structure_row(s, native=True),
+            "properties": tabular.structure_row(s, r, native=True),
         }
-        for s in _structures(queryset.filter(latitude__isnull=False))
+        for s, r in with_related(queryset.filter(latitude__isnull=False))
     )
     yield from _json_array(features)
     yield "}\n"
 
 
 def data_inclusion_structures_chunks(queryset, base_url=""):
-    return _json_array(datainclusion.structure_record(s, base_url) for s in _structures(queryset))
+    return _json_array(
+        datainclusion.structure_record(s, r, base_url) for s, r in with_related(queryset)
+    )
 
 
 def data_inclusion_services_chunks(queryset, base_url=""):
     return _json_array(
         service
-        for s in _structures(queryset)
-        for service in datainclusion.service_records(s, base_url)
+        for s, r in with_related(queryset)
+        for service in datainclusion.service_records(s, r, base_url)
     )
 
 

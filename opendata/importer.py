@@ -10,7 +10,6 @@ rolled back; `strict` rolls back everything at the first invalid record.
 """
 
 import collections
-import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -33,6 +32,7 @@ from actors.models import (
 
 from . import bulk
 from .records import ImportFileError, Problem, Report, Skipped
+from .related import Related, RelatedLoader, exception_order
 
 BATCH_SIZE = 500
 # Fields compared to tell "updated" from "unchanged" (timestamps aside).
@@ -45,6 +45,11 @@ ADDRESS_FIELDS = ("street", "postcode", "city")
 RELATIONS = {"needs": Need, "publics": Public, "languages": Language}
 # FK targets are resolved by the importer from rows it has loaded: not re-queried per row.
 CLEAN_EXCLUDE = ["neighbourhood", "parent", "verified_by"]
+FIELDS = [
+    (f.name, f.attname)
+    for f in Structure._meta.concrete_fields
+    if not (f.primary_key or f.generated or f.name in CLEAN_EXCLUDE)
+]
 
 
 class StrictAbort(Exception):
@@ -97,6 +102,7 @@ class Importer:
         self.present = collections.defaultdict(set)  # source → source ids met in the file
         self.deferred_parents = []  # (structure id, parent slug) once every row is in
         self.geocoder_down = False
+        self.valid_values = set()  # (field name, value) pairs that passed validation
         self._taken_slugs = None
 
     # --- Entry point ------------------------------------------------------------------------
@@ -108,6 +114,7 @@ class Importer:
         neighbourhoods = list(Neighbourhood.objects.all())
         self.neighbourhoods = {n.slug: n.pk for n in neighbourhoods}
         self.locator = bulk.NeighbourhoodIndex(neighbourhoods)
+        self.loader = RelatedLoader()
         try:
             if self.dry_run or self.strict:
                 with transaction.atomic():
@@ -180,6 +187,7 @@ class Importer:
                 continue
             self.seen[record.key] = record.number
             valid.append(record)
+        self.related = {}
         existing = self._existing(valid)
         plans = []
         for record in valid:
@@ -211,9 +219,8 @@ class Importer:
         if slugs:
             part = Structure.objects.filter(slug__in=slugs)
             condition = part if condition is None else condition | part
-        rows = condition.select_related("parent", "neighbourhood").prefetch_related(
-            "opening_slots", "opening_exceptions", "needs", "publics", "languages"
-        )
+        rows = list(condition)
+        self.related.update(self.loader.load(rows))
         found = {}
         for structure in rows:
             if structure.source:
@@ -251,14 +258,13 @@ class Importer:
         for name, value in values.items():
             setattr(structure, name, value)
         plan = Plan(record, structure, new)
+        related = self.related.get(structure.pk) if current else Related()
         self._assign_slug(record, structure, current)
         self._locate(record, structure, current, before)
-        self._assign_references(record, structure, plan)
+        self._assign_references(record, structure, related, plan)
         structure.search_text = structure.compute_search_text()
-        structure.full_clean(
-            exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False
-        )
-        self._plan_children(record, structure, current, plan)
+        self._full_clean(structure)
+        self._plan_children(record, structure, related, plan)
         if structure.slug != before["slug"]:
             self.taken_slugs.add(structure.slug)
             self.taken_slugs.discard(before["slug"])
@@ -267,6 +273,23 @@ class Importer:
         if not (new or plan.fields or children or plan.deferred_parent):
             return None
         return plan
+
+    def _full_clean(self, structure):
+        """The admin's validation, minus what is known valid already.
+
+        Field validation depends on the value alone (foreign keys and uniqueness are
+        checked by the importer itself), so a value that passed once passes again:
+        "published", "44000" or "Nantes" are validated once per import, not per row.
+        The model's clean() (rules across fields) runs every time.
+        """
+        values = {name: getattr(structure, attname) for name, attname in FIELDS}
+        known = [name for name, value in values.items() if (name, value) in self.valid_values]
+        structure.full_clean(
+            exclude=CLEAN_EXCLUDE + known, validate_unique=False, validate_constraints=False
+        )
+        if len(self.valid_values) > 100_000:
+            self.valid_values.clear()
+        self.valid_values.update(values.items())
 
     @property
     def taken_slugs(self):
@@ -329,7 +352,7 @@ class Importer:
             return None
         return result if result.found else None
 
-    def _assign_references(self, record, structure, plan):
+    def _assign_references(self, record, structure, related, plan):
         if record.neighbourhood_slug is not None:
             if record.neighbourhood_slug:
                 if record.neighbourhood_slug not in self.neighbourhoods:
@@ -349,7 +372,7 @@ class Importer:
                 structure.parent_id = None
             elif record.parent_slug == structure.slug:
                 raise ValidationError(_("une structure ne peut pas être son propre réseau"))
-            elif structure.parent_id is None or structure.parent.slug != record.parent_slug:
+            elif related.parent_slug != record.parent_slug:
                 plan.deferred_parent = record.parent_slug
         for name, model in RELATIONS.items():
             slugs = getattr(record, name)
@@ -363,13 +386,10 @@ class Importer:
                     % {"what": model._meta.verbose_name_plural, "slugs": ", ".join(unknown)}
                 )
             ids = sorted({known[slug] for slug in slugs})
-            current = (
-                sorted(item.pk for item in getattr(structure, name).all()) if structure.pk else []
-            )
-            if ids != current:
+            if ids != sorted(item.pk for item in getattr(related, name)):
                 plan.relations[name] = ids
 
-    def _plan_children(self, record, structure, current, plan):
+    def _plan_children(self, record, structure, related, plan):
         hours = record.hours
         if hours is None:
             return
@@ -378,28 +398,12 @@ class Importer:
         starts = collections.Counter((weekday, opens) for weekday, opens, _closes in slots)
         if any(count > 1 for count in starts.values()):
             raise ValidationError(_("deux créneaux commencent le même jour à la même heure"))
-        exceptions = sorted(
-            set(hours.exceptions), key=lambda e: (e[0], e[1], e[3] or datetime.time())
-        )
+        exceptions = sorted(set(hours.exceptions), key=exception_order)
         for *_dates, label in exceptions:
             if len(label) > 200:
                 raise ValidationError(_("motif de fermeture trop long (200 caractères au plus)"))
-        old_slots = (
-            sorted((s.weekday, s.opens, s.closes) for s in structure.opening_slots.all())
-            if current
-            else []
-        )
-        old_exceptions = (
-            sorted(
-                (
-                    (e.starts_on, e.ends_on, e.kind, e.opens, e.closes, e.label)
-                    for e in structure.opening_exceptions.all()
-                ),
-                key=lambda e: (e[0], e[1], e[3] or datetime.time()),
-            )
-            if current
-            else []
-        )
+        old_slots = [tuple(slot) for slot in related.slots]
+        old_exceptions = [tuple(exception) for exception in related.exceptions]
         if slots != old_slots:
             plan.slots = slots
         if exceptions != old_exceptions:
@@ -443,7 +447,7 @@ class Importer:
         now = timezone.now()
         created = [p.structure for p in plans if p.new]
         changed = [p for p in plans if not p.new]
-        bulk.create(Structure, created, user=self.user)
+        bulk.create(Structure, created, key="slug", user=self.user)
         if changed:
             for plan in changed:
                 plan.structure.updated_at = now
@@ -454,29 +458,32 @@ class Importer:
             if plan.deferred_parent:
                 self.deferred_parents.append((plan.structure.pk, plan.deferred_parent))
 
-    def _replace_children(self, plans):
-        with_slots = [p for p in plans if p.slots is not None]
-        with_exceptions = [p for p in plans if p.exceptions is not None]
-        OpeningSlot.objects.filter(
-            structure_id__in=[p.structure.pk for p in with_slots if not p.new]
-        ).delete()
-        OpeningException.objects.filter(
-            structure_id__in=[p.structure.pk for p in with_exceptions if not p.new]
-        ).delete()
-        bulk.insert_rows(
-            OpeningSlot,
-            [
-                {"structure_id": p.structure.pk, "weekday": d, "opens": o, "closes": c}
-                for p in with_slots
-                for d, o, c in p.slots
-            ],
+    def _replace(self, model, plans, rows_of):
+        """Replace the `model` rows of these plans' structures by rows_of(plan)."""
+        bulk.delete_children(
+            model,
+            parent="structure_id",
+            ids=[p.structure.pk for p in plans if not p.new],
             user=self.user,
         )
-        bulk.insert_rows(
+        bulk.insert_children(
+            model,
+            [{"structure_id": p.structure.pk, **row} for p in plans for row in rows_of(p)],
+            parent="structure_id",
+            user=self.user,
+        )
+
+    def _replace_children(self, plans):
+        self._replace(
+            OpeningSlot,
+            [p for p in plans if p.slots is not None],
+            lambda p: [{"weekday": d, "opens": o, "closes": c} for d, o, c in p.slots],
+        )
+        self._replace(
             OpeningException,
-            [
+            [p for p in plans if p.exceptions is not None],
+            lambda p: [
                 {
-                    "structure_id": p.structure.pk,
                     "starts_on": starts_on,
                     "ends_on": ends_on,
                     "kind": kind,
@@ -484,26 +491,15 @@ class Importer:
                     "closes": closes if kind == ExceptionKind.SPECIAL else None,
                     "label": label,
                 }
-                for p in with_exceptions
                 for starts_on, ends_on, kind, opens, closes, label in p.exceptions
             ],
-            user=self.user,
         )
         for name, model in RELATIONS.items():
-            through = getattr(Structure, name).through
             column = f"{model._meta.model_name}_id"
-            changed = [p for p in plans if name in p.relations]
-            through.objects.filter(
-                structure_id__in=[p.structure.pk for p in changed if not p.new]
-            ).delete()
-            bulk.insert_rows(
-                through,
-                [
-                    {"structure_id": p.structure.pk, column: pk}
-                    for p in changed
-                    for pk in p.relations[name]
-                ],
-                user=self.user,
+            self._replace(
+                getattr(Structure, name).through,
+                [p for p in plans if name in p.relations],
+                lambda p, name=name, column=column: [{column: pk} for pk in p.relations[name]],
             )
 
     def _resolve_deferred_parents(self):

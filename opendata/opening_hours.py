@@ -13,6 +13,7 @@ rule, then dated special hours, then dated closures.
 """
 
 import datetime
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -195,10 +196,12 @@ def _parse_dates(match, rule):
     return starts_on, ends_on
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_opening_hours(text):
     """The subset written by format_opening_hours(), back to rows; ValueError if unreadable.
 
     Without a `PH off` rule, public holidays follow the usual week (OSM semantics).
+    Cached: most places share a handful of patterns; callers must not modify the result.
     """
     parsed = ParsedHours()
     rules = _split_rules(text or "")

@@ -8,6 +8,7 @@ README.md ("Importing and exporting data") documents every column.
 
 import csv
 import datetime
+import functools
 import io
 from dataclasses import dataclass
 
@@ -91,27 +92,22 @@ def _datetime_text(value):
     return timezone.localtime(value).isoformat() if value else ""
 
 
-def structure_row(structure, *, native=False):
-    """The row of a structure; needs, publics, languages, slots, exceptions, parent prefetched.
+def structure_row(structure, related, *, native=False):
+    """The row of a structure, with its `related.Related` bundle.
 
     `native`: JSON values (booleans, numbers, lists, null) instead of CSV text.
     """
     row = {}
     for column in COLUMNS:
         if column.kind == "list":
-            slugs = [item.slug for item in getattr(structure, column.field).all()]
+            slugs = [item.slug for item in getattr(related, column.field)]
             value = slugs if native else LIST_SEPARATOR.join(slugs)
         elif column.kind == "hours":
-            value = format_opening_hours(
-                structure.opening_slots.all(),
-                structure.opening_exceptions.all(),
-                structure.holidays_rule,
-            )
+            value = format_opening_hours(related.slots, related.exceptions, structure.holidays_rule)
         elif column.field == "neighbourhood":
-            manual = structure.neighbourhood_is_manual and structure.neighbourhood_id
-            value = structure.neighbourhood.slug if manual else ""
+            value = related.neighbourhood_slug
         elif column.field == "parent":
-            value = structure.parent.slug if structure.parent_id else ""
+            value = related.parent_slug
         else:
             value = getattr(structure, column.field)
             if column.kind == "bool":
@@ -140,9 +136,12 @@ def csv_lines(rows):
 # --- Import: a row as a Record -----------------------------------------------------------------
 
 
+_QUICK_BOOLS = {"oui": True, "non": False, True: True, False: False}
+
+
 def _to_bool(value):
-    if isinstance(value, bool):
-        return value
+    if value in _QUICK_BOOLS:  # what the export writes: no normalising needed
+        return _QUICK_BOOLS[value]
     word = normalize(value)
     if word in TRUE_WORDS:
         return True
@@ -177,10 +176,15 @@ def _to_datetime(value):
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
+@functools.cache
+def _codes(choices):
+    return frozenset(choices.values)
+
+
 def _to_choice(value, choices):
     """A code ('published') or its French label ('Publiée'), accents and case aside."""
     text = "" if value is None else str(value).strip()
-    if text in choices.values:
+    if text in _codes(choices):
         return text
     wanted = normalize(text)
     for choice in choices:

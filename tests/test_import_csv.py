@@ -212,3 +212,20 @@ def test_every_documented_column_is_in_the_readme():
     section = readme.split("## Importing and exporting data", 1)[1]
     for name in tabular.HEADER:
         assert f"`{name}`" in section, name
+
+
+@pytest.mark.skipif(not hasattr(Structure, "history"), reason="django-simple-history not set up")
+def test_imported_rows_go_through_the_history(tmp_path):
+    run_import(write(tmp_path, [HEADER, GOOD]))
+    cio = Structure.objects.get(slug="cio-des-essais")
+    created = cio.history.get()
+    assert (created.history_type, created.history_change_reason) == ("+", "Import de données")
+    assert created.name == cio.name
+    assert cio.opening_slots.first().history.count() == 1
+
+    run_import(write(tmp_path, [HEADER, GOOD.replace("02 61 91 20 01", "02 61 91 20 77")]))
+
+    assert list(cio.history.values_list("history_type", "phone")) == [
+        ("~", "02 61 91 20 77"),
+        ("+", "02 61 91 20 01"),
+    ]

@@ -1,0 +1,197 @@
+"""Open data benchmark: export 100,000 structures (peak RSS), import them back (wall time).
+
+    make bench-opendata                       # SQLite and PostgreSQL
+    .venv/bin/python bench/bench_import_export.py --backends sqlite --count 20000
+
+For each backend: a source database gets `seed_demo --count N`; every export
+format is written by `export_structures --all` in a fresh process whose peak
+RSS (ru_maxrss) and time are measured, and the CSV export is also streamed
+through the HTTP view; then the CSV is imported into an empty database (time
+of `import_structures`, in its own process) and imported again (all
+unchanged). Databases are separate from development and test ones:
+/tmp/opendata-bench-*.sqlite3 and guide_opendata_bench* on PostgreSQL, dropped
+and recreated on each run. Prints a Markdown table for BENCHMARKS.md.
+This is a benchmark, not a test: no threshold is asserted here.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+FORMATS = ["csv", "json", "geojson", "data-inclusion-structures", "data-inclusion-services"]
+
+
+def database_urls(backend):
+    if backend == "sqlite":
+        return (
+            "sqlite:////tmp/opendata-bench-source.sqlite3",
+            "sqlite:////tmp/opendata-bench-import.sqlite3",
+        )
+    return (
+        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench",
+        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench_import",
+    )
+
+
+def reset_database(url):
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    connection = psycopg2.connect(PG_ADMIN)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def env_for(url):
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "guide.settings",
+    }
+
+
+def manage(url, *args):
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env_for(url),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def prepare(url, count=None):
+    reset_database(url)
+    manage(url, "migrate", "--noinput")
+    manage(url, "load_neighbourhoods")
+    manage(url, "loaddata", "needs", "publics", "languages")
+    if count:
+        manage(url, "seed_demo", "--count", str(count))
+
+
+def child(url, *args):
+    """Run this script in --child mode in a fresh process; its JSON measurement."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        cwd=ROOT,
+        env=env_for(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    if result.stderr.strip():
+        print(result.stderr.strip().splitlines()[-1], file=sys.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_child(kind, *args):
+    """In the child: set Django up, do one thing, print time and peak RSS as JSON."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
+    if kind == "export":
+        format, output = args
+        call_command("export_structures", "--format", format, "--all", "--output", output)
+    elif kind == "export-view":
+        from django.test import Client
+        from django.test.utils import setup_test_environment
+
+        setup_test_environment()
+        response = Client().get("/export/structures.csv")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        assert response.status_code == 200 and size > 0
+    elif kind == "import":
+        (path,) = args
+        from io import StringIO
+
+        out = StringIO()
+        call_command("import_structures", path, "--format", "csv", "--no-progress", stdout=out)
+        summary = [line for line in out.getvalue().splitlines() if "créée(s)" in line][0]
+        print(summary, file=sys.stderr)
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
+                "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            }
+        )
+    )
+
+
+def bench(backend, count):
+    source, target = database_urls(backend)
+    rows = []
+    started = time.perf_counter()
+    prepare(source, count)
+    print(f"[{backend}] seeded {count} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    csv_path = f"/tmp/opendata-bench-{backend}.csv"
+    for format in FORMATS:
+        output = csv_path if format == "csv" else f"/tmp/opendata-bench-{backend}.{format}"
+        measure = child(source, "export", format, output)
+        size_mb = os.path.getsize(output) / 1e6
+        rows.append((backend, f"export {format} (command)", measure, f"{size_mb:.0f} MB"))
+        print(f"[{backend}] {rows[-1]}", file=sys.stderr)
+    measure = child(source, "export-view")
+    rows.append((backend, "export csv (HTTP view, streamed)", measure, ""))
+    prepare(target)
+    with open(csv_path, encoding="utf-8") as file:
+        lines = sum(1 for _ in file) - 1
+    measure = child(target, "import", csv_path)
+    rows.append((backend, f"import csv, {lines} rows, empty database", measure, ""))
+    print(f"[{backend}] {rows[-1]}", file=sys.stderr)
+    measure = child(target, "import", csv_path)
+    rows.append((backend, f"import csv again, {lines} rows, all unchanged", measure, ""))
+    print(f"[{backend}] {rows[-1]}", file=sys.stderr)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", nargs="+")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--count", type=int, default=100_000)
+    options = parser.parse_args()
+    if options.child:
+        run_child(*options.child)
+        return
+    rows = []
+    for backend in options.backends.split(","):
+        rows.extend(bench(backend, options.count))
+    print(
+        f"\nMachine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print("\n| backend | step | time (s) | peak RSS (MB) | output |")
+    print("|---|---|---|---|---|")
+    for backend, step, measure, extra in rows:
+        print(f"| {backend} | {step} | {measure['seconds']} | {measure['peak_rss_mb']} | {extra} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .formats import FORMAT_CHOICES
+
+
+class ImportRun(models.Model):
+    """An import started from the admin: the uploaded file, its dry run, then the real one."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Essai à blanc fait, en attente de confirmation")
+        IMPORTED = "imported", _("Importé")
+        CANCELLED = "cancelled", _("Annulé")
+        FAILED = "failed", _("Fichier illisible")
+
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    format = models.CharField(_("format"), max_length=16, choices=FORMAT_CHOICES)
+    file_name = models.CharField(_("fichier"), max_length=255)
+    # Name of the uploaded copy in OPENDATA_UPLOAD_DIR until the run is confirmed or cancelled.
+    stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    communes = models.CharField(_("communes (codes INSEE)"), max_length=500, blank=True)
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.CHECKED
+    )
+    dry_run_report = models.JSONField(_("rapport de l'essai à blanc"), default=dict, blank=True)
+    report = models.JSONField(_("rapport de l'import"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import de structures")
+        verbose_name_plural = _("imports de structures")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def summary(self):
+        """created / updated / unchanged / skipped / invalid, of the import or its dry run."""
+        report = self.report or self.dry_run_report
+        if not report:
+            return ""
+        return (
+            f"{report.get('created', 0)} / {report.get('updated', 0)} / "
+            f"{report.get('unchanged', 0)} / {report.get('skipped', 0)} / "
+            f"{report.get('invalid', 0)}"
+        )
