@@ -4,6 +4,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -29,7 +30,13 @@ def page_of(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-RADIUS_CHOICES = [("0.5", "500 m"), ("1", "1 km"), ("1.5", "1,5 km"), ("3", "3 km"), ("5", "5 km")]
+RADIUS_CHOICES = [
+    ("0.5", _("500 m")),
+    ("1", _("1 km")),
+    ("1.5", _("1,5 km")),
+    ("3", _("3 km")),
+    ("5", _("5 km")),
+]
 
 
 def search_form_context(params):

@@ -2,6 +2,7 @@
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from actors.enums import Weekday
 from actors.hours import format_time
@@ -40,7 +41,7 @@ def hours_summary(structure):
         if slots:
             times = ", ".join(f"{format_time(s.opens)}–{format_time(s.closes)}" for s in slots)
             days.append(f"{weekday.label} {times}")
-    return " ; ".join(days)
+    return pgettext("list separator", " ; ").join(days)
 
 
 def for_structure(structure, url):

@@ -6,7 +6,9 @@
   var element = document.getElementById("map");
   if (!element || !window.L || !window.fetch) return;
   var data = element.dataset;
-  var map = L.map(element, { scrollWheelZoom: false }).setView([47.2184, -1.5536], 13);
+  // maxZoom on the map itself: without a tile layer (MAP_TILE_URL empty) the map
+  // has none, and the cluster layer refuses to start ("Map has no maxZoom specified").
+  var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 }).setView([47.2184, -1.5536], 13);
   if (data.tiles) {
     L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
   }
@@ -57,7 +59,7 @@
         if (collection.origin) {
           var origin = [collection.origin.latitude, collection.origin.longitude];
           L.circleMarker(origin, { radius: 8, color: "#b00020", weight: 3, fillOpacity: 0.6 })
-            .bindTooltip(data.originLabel + " : " + collection.origin.label)
+            .bindTooltip(data.originLabel + " " + collection.origin.label)
             .addTo(map);
           bounds.push(origin);
         }
