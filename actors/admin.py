@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -204,12 +205,16 @@ class StructureAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Publier les structures sélectionnées"))
     def publish(self, request, queryset):
-        ready = queryset.exclude(latitude__isnull=True)
-        updated = ready.update(status=Status.PUBLISHED, updated_at=timezone.now())
-        skipped = queryset.count() - ready.count()
+        # One save per entry (not queryset.update): each change gets its history row.
+        ready = list(queryset.exclude(latitude__isnull=True).exclude(status=Status.PUBLISHED))
+        skipped = queryset.filter(latitude__isnull=True).count()
+        with transaction.atomic():
+            for structure in ready:
+                structure.status = Status.PUBLISHED
+                structure.save(update_fields=["status", "updated_at"])
         self.message_user(
             request,
-            ngettext("%d structure publiée.", "%d structures publiées.", updated) % updated,
+            ngettext("%d structure publiée.", "%d structures publiées.", len(ready)) % len(ready),
         )
         if skipped:
             self.message_user(
@@ -225,22 +230,27 @@ class StructureAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Archiver les structures sélectionnées"))
     def archive(self, request, queryset):
-        updated = queryset.update(status=Status.ARCHIVED, updated_at=timezone.now())
+        structures = list(queryset.exclude(status=Status.ARCHIVED))
+        with transaction.atomic():
+            for structure in structures:
+                structure.archive()
         self.message_user(
             request,
-            ngettext("%d structure archivée.", "%d structures archivées.", updated) % updated,
+            ngettext("%d structure archivée.", "%d structures archivées.", len(structures))
+            % len(structures),
         )
 
     @admin.action(description=_("Marquer comme vérifiées aujourd'hui"))
     def mark_verified(self, request, queryset):
-        updated = queryset.update(
-            last_verified_at=timezone.now(),
-            verified_by=request.user,
-            verification_method=VerificationMethod.AGENT,
-        )
+        structures = list(queryset)
+        now = timezone.now()
+        with transaction.atomic():
+            for structure in structures:
+                structure.verify(by=request.user, method=VerificationMethod.AGENT, at=now)
         self.message_user(
             request,
-            ngettext("%d structure vérifiée.", "%d structures vérifiées.", updated) % updated,
+            ngettext("%d structure vérifiée.", "%d structures vérifiées.", len(structures))
+            % len(structures),
         )
 
 

@@ -111,3 +111,18 @@ def test_picking_a_neighbourhood_by_hand_keeps_it(staff_client):
 def test_models_are_all_registered():
     for model in [Structure, Actor, Permanence, OpeningSlot, OpeningException]:
         assert model in admin.site._registry
+
+
+def test_admin_actions_leave_a_history_row_per_entry(staff_client):
+    structures = [make_structure(status=Status.DRAFT) for _ in range(2)]
+    url = reverse("admin:actors_structure_changelist")
+    for action in ["publish", "mark_verified", "archive"]:
+        before = Structure.history.count()
+        response = staff_client.post(
+            url, {"action": action, "_selected_action": [s.pk for s in structures]}
+        )
+        assert response.status_code == 302
+        assert Structure.history.count() == before + 2, action
+    assert {s.status for s in Structure.objects.filter(pk__in=[s.pk for s in structures])} == {
+        Status.ARCHIVED
+    }
