@@ -341,7 +341,7 @@ def structure_detail(request, slug):
         "held_permanences__host",
         "held_permanences__provider",
     )
-    structure = get_object_or_404(queryset.select_related("neighbourhood"), slug=slug)
+    structure = get_object_or_404(queryset.with_neighbourhood(), slug=slug)
     context = {"request": request, "now": timezone.now()}
     return Response(StructureDetailSerializer(structure, context=context).data)
 

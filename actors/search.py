@@ -193,7 +193,7 @@ def run(params, *, desk=None):
         search.queryset = Structure.objects.none()
         return search
     cleaned = filterset.form.cleaned_data
-    base = filterset.qs.select_related("neighbourhood")
+    base = filterset.qs.with_neighbourhood()
     origin, search.notices = resolve_origin(cleaned, desk)
     search.origin = origin
     neighbourhood = cleaned.get("quartier")

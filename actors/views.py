@@ -91,7 +91,7 @@ def neighbourhood_detail(request, slug):
     structures = (
         Structure.objects.published()
         .filter(neighbourhood=neighbourhood)
-        .select_related("neighbourhood")
+        .with_neighbourhood()
         .with_distance(neighbourhood.centroid_latitude, neighbourhood.centroid_longitude)
         .order_by("distance", "name")
         .prefetch_related(*search_module.result_prefetches())
@@ -106,7 +106,7 @@ def neighbourhood_detail(request, slug):
 
 @require_safe
 def structure_detail(request, slug):
-    queryset = Structure.objects.select_related("neighbourhood", "parent").prefetch_related(
+    queryset = Structure.objects.with_neighbourhood().select_related("parent").prefetch_related(
         "needs",
         "publics",
         "languages",

@@ -73,7 +73,7 @@ def served_need_ids(structure):
 
 
 def _prefetched(queryset):
-    return queryset.select_related("neighbourhood").prefetch_related(
+    return queryset.with_neighbourhood().prefetch_related(
         "needs",
         "publics",
         "opening_slots",

@@ -56,7 +56,7 @@ class Selection:
             s.slug: s
             for s in Structure.objects.published()
             .filter(slug__in=[item["slug"] for item in items])
-            .select_related("neighbourhood")
+            .with_neighbourhood()
             .prefetch_related(
                 "needs",
                 "opening_slots",

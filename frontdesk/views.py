@@ -47,7 +47,7 @@ def _wants_json(request):
 def desk_choose(request):
     """Pick the desk among published structures (a short search, no JavaScript needed)."""
     query = (request.GET.get("q") or "").strip()[:100]
-    candidates = Structure.objects.published().select_related("neighbourhood")
+    candidates = Structure.objects.published().with_neighbourhood()
     if query:
         for word in tokens(query, limit=6):
             candidates = candidates.filter(search_text__contains=word)

@@ -61,6 +61,10 @@ class StructureQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def with_neighbourhood(self):
+        """The quartier joined in, without its polygon (tens of KB of JSON per row)."""
+        return self.select_related("neighbourhood").defer("neighbourhood__boundary")
+
     def serving(self, needs, on=None):
         """Structures that serve any of these needs themselves or host a permanence for them."""
         return self.filter(serving_condition(needs, on))
