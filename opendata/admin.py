@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,7 +202,6 @@ class ImportRunAdmin(admin.ModelAdmin):
             "run": run,
             "opts": self.model._meta,
             "can_confirm": run.status == ImportRun.Status.CHECKED,
-            "changelist_url": reverse("admin:opendata_importrun_changelist"),
         }
         return TemplateResponse(request, "opendata/admin/confirm.html", context)
 
