@@ -263,15 +263,15 @@ class Importer:
         self._locate(record, structure, current, before)
         self._assign_references(record, structure, related, plan)
         structure.search_text = structure.compute_search_text()
-        self._full_clean(structure)
         self._plan_children(record, structure, related, plan)
-        if structure.slug != before["slug"]:
-            self.taken_slugs.add(structure.slug)
-            self.taken_slugs.discard(before["slug"])
         plan.fields = {name for name in TRACKED if getattr(structure, name) != before[name]}
         children = plan.slots is not None or plan.exceptions is not None or plan.relations
         if not (new or plan.fields or children or plan.deferred_parent):
-            return None
+            return None  # exactly what is stored: nothing to validate or write
+        self._full_clean(structure)
+        if structure.slug != before["slug"]:
+            self.taken_slugs.add(structure.slug)
+            self.taken_slugs.discard(before["slug"])
         return plan
 
     def _full_clean(self, structure):
