@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export DEBUG ?= 1
 DEMO_COUNT ?= 300
 
-.PHONY: run setup test venv lint format bench load pg-bench-db clean backup restore
+.PHONY: run setup test e2e chromium venv lint format bench load pg-bench-db clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,20 @@ setup: venv
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL).
+## The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL),
+## without the browser tests.
 test: venv
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+
+CHROMIUM := /usr/bin/chromium
+
+## Debian's Chromium for the browser tests (never `playwright install`: no downloads here).
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
+
+## The browser tests (tests/e2e/): journeys and accessibility in Chromium, on a live server.
+e2e: venv chromium
+	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 ## A consistent backup of the database into backups/ (pg_dump or SQLite's online backup).
 backup: venv
