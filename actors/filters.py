@@ -158,9 +158,17 @@ class StructureFilter(django_filters.FilterSet):
         fields = []
         form = SearchForm
 
+    MULTIPLE = ("besoin", "public", "type", "langue")
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
             queryset = Structure.objects.published()
+        if data is not None and hasattr(data, "getlist"):
+            # A form's "Tous les besoins" option sends besoin= : no choice, not a bad one.
+            data = data.copy()
+            for name in self.MULTIPLE:
+                if name in data:
+                    data.setlist(name, [value for value in data.getlist(name) if value.strip()])
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     # --- Filters --------------------------------------------------------------------

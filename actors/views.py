@@ -54,8 +54,11 @@ def search_form_context(params):
 
 @require_safe
 def home(request):
-    neighbourhoods = Neighbourhood.objects.filter(city="Nantes").annotate(
-        n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
+    # Meta.ordering does not apply to GROUP BY queries: order explicitly.
+    neighbourhoods = (
+        Neighbourhood.objects.filter(city="Nantes")
+        .annotate(n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED)))
+        .order_by("name")
     )
     context = {"neighbourhoods": neighbourhoods, **search_form_context(request.GET)}
     return render(request, "actors/home.html", context)
@@ -81,7 +84,7 @@ def search_results(request):
 def neighbourhood_list(request):
     neighbourhoods = Neighbourhood.objects.annotate(
         n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
-    )
+    ).order_by("city", "name")
     return render(request, "actors/neighbourhood_list.html", {"neighbourhoods": neighbourhoods})
 
 
@@ -106,26 +109,32 @@ def neighbourhood_detail(request, slug):
 
 @require_safe
 def structure_detail(request, slug):
-    queryset = Structure.objects.with_neighbourhood().select_related("parent").prefetch_related(
-        "needs",
-        "publics",
-        "languages",
-        "opening_slots",
-        search_module.upcoming_exceptions(),
-        Prefetch("actors", queryset=Actor.objects.filter(is_active=True).prefetch_related("needs")),
-        Prefetch(
-            "hosted_permanences",
-            queryset=Permanence.objects.current()
-            .select_related("provider", "actor")
-            .prefetch_related("needs", "publics"),
-        ),
-        Prefetch(
-            "held_permanences",
-            queryset=Permanence.objects.current()
-            .filter(host__status=Status.PUBLISHED)
-            .select_related("host", "actor")
-            .prefetch_related("needs"),
-        ),
+    queryset = (
+        Structure.objects.with_neighbourhood()
+        .select_related("parent")
+        .prefetch_related(
+            "needs",
+            "publics",
+            "languages",
+            "opening_slots",
+            search_module.upcoming_exceptions(),
+            Prefetch(
+                "actors", queryset=Actor.objects.filter(is_active=True).prefetch_related("needs")
+            ),
+            Prefetch(
+                "hosted_permanences",
+                queryset=Permanence.objects.current()
+                .select_related("provider", "actor")
+                .prefetch_related("needs", "publics"),
+            ),
+            Prefetch(
+                "held_permanences",
+                queryset=Permanence.objects.current()
+                .filter(host__status=Status.PUBLISHED)
+                .select_related("host", "actor")
+                .prefetch_related("needs"),
+            ),
+        )
     )
     if not request.user.is_staff:  # agents may preview drafts and archived entries
         queryset = queryset.published()

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -150,3 +151,11 @@ def test_healthz_answers_503_when_the_database_does_not():
     status, body = _get_without_database("/healthz")
     assert status == 503
     assert body == "database unavailable\n"
+
+
+def test_quartiers_are_listed_in_order_city_by_city(client):
+    content = client.get("/quartiers/").content.decode()
+    cities = re.findall(r'<h2 id="city-\d+">([^<]+)</h2>', content)
+    assert cities == sorted(set(cities)) and "Nantes" in cities
+    home = client.get("/").content.decode()
+    assert home.index("Bellevue - Chantenay - Sainte Anne") < home.index("Nantes Sud")

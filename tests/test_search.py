@@ -298,3 +298,12 @@ def test_distance_is_computed_by_the_database():
         list(result.queryset)
     main = queries.captured_queries[0]["sql"].upper()
     assert "ASIN" in main and "ORDER BY" in main and "LIMIT" in main
+
+
+def test_the_blank_options_of_the_form_mean_no_filter(client):
+    make_structure(name="Lieu", needs=["stage-de-3e"])
+    params = "q=&besoin=&quartier=&adresse=&public=&type=&ouvert=&rayon=&langue="
+    response = client.get("/recherche/?" + params)
+    assert response.status_code == 200
+    assert "Lieu" in response.content.decode()
+    assert client.get("/api/v1/structures/?" + params).json()["count"] == 1
