@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "simple_history",
     "partners",
     "opendata",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -338,3 +339,21 @@ OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
 # Largest file accepted by the admin upload (MB); bigger ones go through the command.
 OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
 # --- End of open data settings -----------------------------------------------------------------
+
+
+# --- Search statistics: the dashboard of unmet demand (insights app) ---------------------------
+# One anonymous row per search (see /a-propos/donnees/); SEARCH_ANALYTICS_ENABLED=0 records none.
+SEARCH_ANALYTICS_ENABLED = env_bool("SEARCH_ANALYTICS_ENABLED", True)
+# Searches counted in the last minute, as keyed hashes (insights/recording.py): Redis when
+# REDIS_URL is set, so every process sees them; otherwise this process's memory, never the
+# database cache (its queries would cost the search more than the recording itself).
+CACHES["insights"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "insights",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights"}
+)
+# --- End of search statistics settings -----------------------------------------------------------

@@ -1,0 +1,189 @@
+"""One anonymous row per search: the raw material of the dashboard of unmet demand.
+
+A row is the whole privacy promise of the "À propos des données" page: the day
+(not the time), the needs and publics searched for, the quartier the search
+started from (not the point), how that start was given, and what the search
+found within walking distance. Never an IP address, a cookie or session id, a
+user agent, the free text typed, an address or coordinates:
+`RecordedSearch.from_search` is the only place that decides what is kept.
+"""
+
+from django.db import models
+from django.db.models import Case, Count, Q, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actors import search as search_module
+from actors.filters import needs_named_in
+from actors.models import Neighbourhood
+
+# Distances to the nearest help are kept to the nearest 50 m (under a minute's
+# walk): precise enough for a median, too coarse to say where someone stood.
+DISTANCE_STEP_M = 50
+
+
+class Channel(models.TextChoices):
+    SITE = "site", _("site (page de résultats)")
+    API = "api", _("API")
+
+
+class OriginKind(models.TextChoices):
+    """How the search's starting point was given (values of actors.search.OriginKind)."""
+
+    DESK = search_module.OriginKind.DESK, _("un lieu d'accueil")
+    ADDRESS = search_module.OriginKind.ADDRESS, _("une adresse")
+    NEIGHBOURHOOD = search_module.OriginKind.NEIGHBOURHOOD, _("un quartier")
+    COORDINATES = search_module.OriginKind.COORDINATES, _("des coordonnées")
+    NONE = "none", _("sans point de départ")
+
+
+class RecordedSearchQuerySet(models.QuerySet):
+    def between(self, first_day, last_day):
+        return self.filter(day__gte=first_day, day__lte=last_day)
+
+    def grouped(self, *, by_month=False):
+        """Counts per distinct (month,) place, needs, outcome, distance step and example flag.
+
+        The dashboard's tallies and medians are computed in Python over these
+        groups (insights.stats), so SQLite and PostgreSQL give the same figures
+        in one query; their number is bounded by quartiers × need combinations
+        × 50 m steps, not by the number of searches.
+        """
+        fields = [
+            "neighbourhood_id",
+            "origin_kind",
+            "needs",
+            "nothing_nearby",
+            "nearest_m",
+            "is_example",
+        ]
+        queryset = self.order_by().annotate(
+            nothing_nearby=Case(
+                When(results_nearby__isnull=True, then=Value(None)),
+                When(results_nearby=0, then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(null=True),
+            )
+        )
+        if by_month:
+            queryset = queryset.annotate(month=TruncMonth("day"))
+            fields.insert(0, "month")
+        return queryset.values(*fields).annotate(searches=Count("id"))
+
+
+class RecordedSearch(models.Model):
+    day = models.DateField(_("jour"), help_text=_("Le jour seulement, jamais l'heure."))
+    channel = models.CharField(_("canal"), max_length=8, choices=Channel.choices)
+    needs = models.JSONField(
+        _("besoins"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Identifiants des besoins cherchés : ceux cochés et ceux que nomme le texte libre "
+            "(le texte lui-même n'est jamais gardé)."
+        ),
+    )
+    publics = models.JSONField(_("publics"), default=list, blank=True)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recorded_searches",
+        verbose_name=_("quartier de départ"),
+        help_text=_(
+            "Le quartier du point de départ, jamais le point lui-même. "
+            "Vide : hors des quartiers connus, ou sans point de départ."
+        ),
+    )
+    origin_kind = models.CharField(_("point de départ"), max_length=16, choices=OriginKind.choices)
+    results_nearby = models.PositiveSmallIntegerField(
+        _("résultats à distance de marche"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Dans le rayon demandé (1,5 km par défaut), compté jusqu'à 101. Vide quand la "
+            "recherche n'avait pas de rayon (sans point de départ, ou limitée à un quartier)."
+        ),
+    )
+    nearest_m = models.PositiveIntegerField(
+        _("distance du plus proche (m)"),
+        null=True,
+        blank=True,
+        help_text=_("À vol d'oiseau, arrondie à 50 m. Vide quand rien n'a été trouvé."),
+    )
+    is_example = models.BooleanField(
+        _("exemple"), default=False, help_text=_("Recherche fictive créée pour la démonstration.")
+    )
+
+    objects = RecordedSearchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recherche enregistrée")
+        verbose_name_plural = _("recherches enregistrées")
+        constraints = [
+            models.CheckConstraint(
+                name="recorded_search_no_place_without_origin",
+                condition=~Q(origin_kind=OriginKind.NONE)
+                | Q(neighbourhood__isnull=True, results_nearby__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="recorded_search_distance_only_with_outcome",
+                condition=Q(nearest_m__isnull=True) | Q(results_nearby__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Serves the dashboard's period filter (day between two dates).
+            models.Index(fields=["day"], name="recorded_search_day_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} · {', '.join(self.needs) or '-'}"
+
+    @classmethod
+    def from_search(cls, search, results, *, channel, desk=None):
+        """The anonymous row of a valid search (unsaved).
+
+        `results`: its first results, nearest first. `desk`: the passeur's desk
+        when the search measured from it (its quartier is known: no lookup).
+        """
+        cleaned, origin = search.cleaned, search.origin
+        needs = {need.slug for need in search.needs}
+        text = (cleaned.get("q") or "").strip()
+        if text:
+            needs.update(need.slug for need in needs_named_in(text))
+        judged = search.count_within_radius is not None
+        return cls(
+            day=timezone.localdate(),
+            channel=channel,
+            needs=sorted(needs),
+            publics=sorted(public.slug for public in cleaned.get("public") or ()),
+            neighbourhood_id=_origin_neighbourhood_id(search, desk),
+            origin_kind=origin.kind if origin else OriginKind.NONE,
+            # A list narrowed to a quartier has no radius: counted as demand, not judged.
+            results_nearby=search.count_within_radius,
+            nearest_m=_nearest_m(results) if judged else None,
+        )
+
+
+def _origin_neighbourhood_id(search, desk):
+    origin = search.origin
+    if origin is None:
+        return None
+    if origin.kind == OriginKind.NEIGHBOURHOOD:
+        return search.cleaned["quartier"].pk
+    desk = search.cleaned.get("depuis") or desk
+    if origin.kind == OriginKind.DESK and desk is not None:
+        return desk.neighbourhood_id
+    # An address or coordinates: the one read recording may need (indexed bounding box).
+    located = Neighbourhood.objects.only("pk", "boundary").locate(origin.latitude, origin.longitude)
+    return located.pk if located else None
+
+
+def _nearest_m(results):
+    first = next(iter(results), None)
+    distance = getattr(first, "distance", None)
+    if distance is None:
+        return None
+    return round(distance / DISTANCE_STEP_M) * DISTANCE_STEP_M

@@ -1,0 +1,152 @@
+"""Counting searches for the dashboard without slowing them, failing them or tracking anyone.
+
+`record_search()` is called once by the results page and once by the JSON list,
+after the search ran. It costs one INSERT, and one indexed read only when the
+starting point is an address or coordinates (its quartier) or when free text
+was typed (the needs it names). It never raises: a database error is logged
+and the search answers as usual.
+
+/api/v1/structures.geojson is not recorded: the map page (/carte/) runs the
+search itself to list the results, then its script fetches the same search as
+GeoJSON to draw it. Counting the GeoJSON would count the map's technical
+request, not a person's search (and nothing for visitors without JavaScript).
+The place to count a map search is the map view, with the same one call as the
+results page; if both ever counted, the dedup key (built from the resolved
+search, not the URL) would still count it once.
+
+Counting each search once, with no cookie and no session
+--------------------------------------------------------
+A reload, a double click or a script fetching the same search again within a
+minute must not count twice. The dedup key is a keyed hash (HMAC with the
+SECRET_KEY) of the *resolved* search: its filters and the point distances were
+measured from (never the raw URL, so `page=2`, parameter order or the desk
+given by cookie on the site and by `depuis` in the API give the same key). The
+first search adds the key to a cache for 60 seconds; while it is there,
+identical searches are not counted. The key cannot be turned back into the
+search, lives a minute, is never stored in the database, a cookie or a
+session, and nothing identifies the visitor: two people making exactly the
+same search in the same minute count once (a small undercount we accept).
+
+The cache is the `insights` alias of settings.CACHES: Redis when REDIS_URL is
+set (shared by every server process), otherwise the process's memory. Not the
+database cache, whose SELECT, INSERT and write lock would cost the search more
+than the recording itself.
+
+Obvious robots (their User-Agent says so) are skipped; the User-Agent is read,
+never stored. Only the first page of a search counts: turning pages is not a
+new search.
+"""
+
+import json
+import logging
+import re
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import router, transaction
+from django.db.models import Model
+from django.utils.crypto import salted_hmac
+
+from actors.desk import desk_from_request
+from insights.models import OriginKind, RecordedSearch
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "insights"
+DEDUP_SECONDS = 60
+# Crawlers, link previews and monitors announce themselves; browsers and API clients do not.
+ROBOT_USER_AGENT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|"
+    r"monitor|uptime|pingdom|lighthouse|headless",
+    re.IGNORECASE,
+)
+# Where the search starts is compared through the resolved origin, not these parameters.
+ORIGIN_PARAMETERS = {"lat", "lon", "adresse", "depuis"}
+
+
+def record_search(request, search, page, *, channel):
+    """Count a search once (see the module docstring); returns the row, or None."""
+    if not settings.SEARCH_ANALYTICS_ENABLED or not _counts(request, search, page):
+        return None
+    if not _first_time_this_minute(search):
+        return None
+    try:
+        row = RecordedSearch.from_search(
+            search, page.object_list, channel=channel, desk=_desk(request, search)
+        )
+        with _alone_if_in_transaction():
+            row.save(force_insert=True)
+    except Exception:  # a database error (or a bug here) must never fail the search itself
+        logger.warning("Search not recorded for the dashboard.", exc_info=True)
+        return None
+    return row
+
+
+def is_robot(request):
+    return bool(ROBOT_USER_AGENT.search(request.headers.get("User-Agent", "")))
+
+
+def dedup_key(search):
+    """A keyed hash of what the search asked and where from; nothing readable."""
+    asked = {
+        name: _plain(value)
+        for name, value in search.cleaned.items()
+        if name not in ORIGIN_PARAMETERS
+    }
+    origin = search.origin
+    asked["origin"] = (
+        None
+        if origin is None
+        else [origin.kind, round(origin.latitude, 6), round(origin.longitude, 6)]
+    )
+    payload = json.dumps(asked, sort_keys=True, default=str)
+    return "search:" + salted_hmac("insights.dedup", payload, algorithm="sha256").hexdigest()
+
+
+def _counts(request, search, page):
+    return (
+        request.method == "GET" and search.is_valid and page.number == 1 and not is_robot(request)
+    )
+
+
+def _first_time_this_minute(search):
+    try:
+        return caches[CACHE_ALIAS].add(dedup_key(search), 1, timeout=DEDUP_SECONDS)
+    except Exception:  # an unreachable cache (Redis down) must not fail the search
+        logger.warning("Search dedup cache unavailable; counting the search.", exc_info=True)
+        return True
+
+
+def _desk(request, search):
+    """The desk the site measured from (cookie), already read by the view: no query."""
+    origin = search.origin
+    if origin is None or origin.kind != OriginKind.DESK or search.cleaned.get("depuis"):
+        return None
+    return desk_from_request(request)
+
+
+@contextmanager
+def _alone_if_in_transaction():
+    """Inside a transaction (ATOMIC_REQUESTS, tests) a savepoint, so that a failed INSERT
+    does not doom the page's other queries; in autocommit (this project's setting) the
+    INSERT is its own transaction already and no SAVEPOINT round trips are spent."""
+    connection = transaction.get_connection(router.db_for_write(RecordedSearch))
+    if connection.in_atomic_block:
+        with transaction.atomic(using=connection.alias):
+            yield
+    else:
+        yield
+
+
+def _plain(value):
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, str):
+        return " ".join(value.lower().split())
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    try:
+        return sorted(_plain(item) for item in value)
+    except TypeError:  # not iterable: a Decimal, a date
+        return str(value)
