@@ -21,6 +21,7 @@ from actors import geo
 from actors import search as search_module
 from actors.filters import FlagFilter, StructureFilter
 from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
+from insights.recording import record_search
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -298,6 +299,7 @@ def structure_list(request):
     page = search.paginate(number)
     if number > page.paginator.num_pages:
         raise NotFound(_("Cette page n'existe pas."))
+    record_search(request, search, page, channel="api")
     url = request.build_absolute_uri()
     context = {"request": request, "now": timezone.now()}
     return Response(

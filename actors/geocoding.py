@@ -2,12 +2,16 @@
 
 The geocoder is the real geopy `BANFrance` client; its domain and scheme come
 from settings so tests point it at a loopback server. Answers (and misses) are
-cached in the database; an unreachable, slow or failing service raises
+cached in the database under a keyed hash of the address, for
+GEOCODER_CACHE_DAYS at most (older rows are deleted as new ones arrive); an
+unreachable, slow or failing service raises
 `GeocoderUnavailable`, which callers turn into a French message and a fallback
 origin — never a 500.
 """
 
 import datetime
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -48,9 +52,17 @@ def _as_result(row):
     return GeocodeResult(row.found, row.latitude, row.longitude, row.label)
 
 
+def cache_key(address):
+    """A keyed hash of the normalised address: the cache never stores what was typed."""
+    normalised = normalize(address)
+    if not normalised:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
 def geocode(address):
     """Coordinates of a free-text address, from the cache or the BAN."""
-    key = normalize(address)[:255]
+    key = cache_key(address)
     if not key:
         return GeocodeResult(False)
     fresh_after = timezone.now() - datetime.timedelta(days=settings.GEOCODER_CACHE_DAYS)
@@ -68,6 +80,7 @@ def geocode(address):
     except (OSError, ValueError) as error:  # malformed answers, low-level socket errors
         raise GeocoderUnavailable(str(error)) from error
     values = {"found": False, "label": "", "latitude": None, "longitude": None, "score": None}
+    values["created_at"] = timezone.now()  # a refreshed answer starts a new retention period
     if location is not None:
         properties = (location.raw or {}).get("properties", {})
         values = {
@@ -80,6 +93,8 @@ def geocode(address):
     try:
         with transaction.atomic():
             row, _ = GeocodedAddress.objects.update_or_create(query=key, defaults=values)
+            # Addresses people searched from are kept no longer than the cache needs them.
+            GeocodedAddress.objects.filter(created_at__lt=fresh_after).delete()
     except IntegrityError:  # a concurrent request stored the same query first
         row = GeocodedAddress.objects.get(query=key)
     return _as_result(row)

@@ -21,6 +21,7 @@ from actors.models import (
     Public,
     Structure,
 )
+from insights.recording import record_search
 
 PAGE_SIZE = 20
 
@@ -68,6 +69,7 @@ def home(request):
 def search_results(request):
     search = search_module.run(request.GET, desk=desk_from_request(request))
     page = search.paginate(request.GET.get("page"))
+    record_search(request, search, page, channel="site")
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {

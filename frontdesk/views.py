@@ -22,6 +22,7 @@ from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
 from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull
+from insights.recording import record_search
 
 DESK_CHOICES_LIMIT = 30
 
@@ -228,6 +229,7 @@ def map_page(request):
     desk = desk_from_request(request)
     search = search_module.run(request.GET, desk=desk)
     page = search.paginate(request.GET.get("page"))
+    record_search(request, search, page, channel="site")
     params = request.GET.copy()
     params.pop("page", None)
     if desk and not any(params.get(name) for name in ("lat", "adresse", "depuis")):

@@ -6,7 +6,8 @@ urlpatterns = [
     path("", include("actors.urls")),
     path("", include("frontdesk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("export/", include("opendata.urls")),
     path("partenaires/", include("partners.urls")),
     path("", include("partners.report_urls")),
-    path("export/", include("opendata.urls")),
+    path("", include("insights.urls")),
 ]

@@ -112,5 +112,8 @@ def about_data(request):
     return render(
         request,
         "insights/about_data.html",
-        {"recording_enabled": settings.SEARCH_ANALYTICS_ENABLED},
+        {
+            "recording_enabled": settings.SEARCH_ANALYTICS_ENABLED,
+            "geocoder_cache_days": settings.GEOCODER_CACHE_DAYS,
+        },
     )

@@ -33,6 +33,14 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_search_statistics_cache():
+    """Tests do not see each other's searches through the statistics' dedup keys."""
+    from django.core.cache import caches
+
+    caches["insights"].clear()
+
+
+@pytest.fixture(autouse=True)
 def no_internet_geocoder(settings):
     """No test reaches the internet: by default the geocoder points at a closed
     loopback port (it answers "unavailable" at once); tests that need answers

@@ -110,3 +110,19 @@ def test_the_closed_loopback_default_means_unavailable_not_internet():
     # Without a test server the suite's geocoder points at a closed local port.
     with pytest.raises(GeocoderUnavailable):
         geocode("1 voie fictive 44000")
+
+
+def test_the_cache_keeps_no_typed_address_and_forgets_old_ones(ban_server, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    ban_server.add("12 voie fictive de l'Île 44200", *HOME)
+    geocode("12 voie fictive de l'Île 44200")
+    row = GeocodedAddress.objects.get()
+    assert "voie" not in row.query and len(row.query) == 64  # a keyed hash, not the text
+    old = timezone.now() - datetime.timedelta(days=settings.GEOCODER_CACHE_DAYS + 1)
+    GeocodedAddress.objects.update(created_at=old)
+    geocode("1 voie fictive inconnue 44000")  # any new answer purges the expired ones
+    assert GeocodedAddress.objects.count() == 1
+    assert GeocodedAddress.objects.get().created_at > old

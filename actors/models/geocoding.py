@@ -1,22 +1,25 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class GeocodedAddress(models.Model):
     """A cached answer of the address geocoder, found or not.
 
-    Keyed by the normalised query, so "12 Rue du Breil" and "12 rue du breil"
-    share one row and a repeated search makes no network call. Misses are
-    cached too; service failures (timeouts, 5xx) are not.
+    Keyed by an HMAC of the normalised query, so "12 Rue du Breil" and "12 rue
+    du breil" share one row, a repeated search makes no network call, and the
+    text a person typed is not kept. Misses are cached too; service failures
+    (timeouts, 5xx) are not.
     """
 
-    query = models.CharField(_("recherche normalisée"), max_length=255, unique=True)
+    query = models.CharField(_("empreinte de la recherche"), max_length=255, unique=True)
     found = models.BooleanField(_("trouvée"))
     label = models.CharField(_("adresse trouvée"), max_length=255, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     score = models.FloatField(_("score du géocodeur"), null=True, blank=True)
-    created_at = models.DateTimeField(_("interrogé le"), auto_now_add=True)
+    # Set on every write (refresh): rows older than GEOCODER_CACHE_DAYS are deleted.
+    created_at = models.DateTimeField(_("interrogé le"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("adresse géocodée (cache)")
