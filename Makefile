@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export DEBUG ?= 1
 DEMO_COUNT ?= 300
 
-.PHONY: run setup test e2e chromium venv lint format bench load pg-bench-db clean backup restore
+.PHONY: run setup test e2e chromium venv lint format bench bench-search bench-analytics load pg-bench-db clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ setup: venv
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_neighbourhoods
 	$(PY) manage.py loaddata needs publics languages
-	$(PY) manage.py seed_demo --count $(DEMO_COUNT)
+	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py seed_demo --count $(DEMO_COUNT); fi
 
 ## Set everything up and serve http://127.0.0.1:8000 (SQLite by default).
 run: setup
@@ -60,11 +60,18 @@ pg-bench-db:
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'guide_bench'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres guide_bench
 
-## Benchmarks at 100,000 structures, SQLite then PostgreSQL (medians; figures in BENCHMARKS.md).
-bench: venv pg-bench-db
+## Benchmarks at 100,000 structures (medians; figures in BENCHMARKS.md): search on SQLite
+## and PostgreSQL, the guide PDF, open data import/export, search statistics.
+bench: bench-search bench-opendata bench-analytics
+
+bench-search: venv pg-bench-db
 	cd bench && DATABASE_URL=$(BENCH_SQLITE) ../$(PY) bench_search.py
 	cd bench && DATABASE_URL=$(BENCH_PG) ../$(PY) bench_search.py
 	cd bench && DATABASE_URL=$(BENCH_SQLITE) ../$(PY) bench_guide_pdf.py
+
+bench-analytics: venv pg-bench-db
+	cd bench && DATABASE_URL=$(BENCH_SQLITE) ../$(PY) bench_analytics.py
+	cd bench && DATABASE_URL=$(BENCH_PG) ../$(PY) bench_analytics.py
 
 ## Load and faults: gunicorn + PostgreSQL, driven by wrk (installed if missing).
 load: venv pg-bench-db
