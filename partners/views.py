@@ -47,9 +47,7 @@ def partner_page(view):
 
 def _structure_for_partner(request, slug):
     """One of the signed-in partner's structures; any other slug is a 404, even for staff."""
-    return get_object_or_404(
-        partner_structures(request.user).with_neighbourhood(), slug=slug
-    )
+    return get_object_or_404(partner_structures(request.user).with_neighbourhood(), slug=slug)
 
 
 class LoginView(auth_views.LoginView):
