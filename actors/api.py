@@ -4,6 +4,7 @@ Query parameters are those of /recherche/, validated by the same FilterSet;
 invalid ones give a 400 whose body names each parameter.
 """
 
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -300,6 +301,8 @@ def structure_list(request):
     if number > page.paginator.num_pages:
         raise NotFound(_("Cette page n'existe pas."))
     record_search(request, search, page, channel="api")
+    results = list(page.object_list)
+    prefetch_related_objects(results, "publics")  # the API lists them; result cards do not
     url = request.build_absolute_uri()
     context = {"request": request, "now": timezone.now()}
     return Response(
@@ -319,9 +322,7 @@ def structure_list(request):
             "widened": search.widened,
             "message": search.widening_message(),
             "notices": [str(notice) for notice in search.notices],
-            "results": StructureSummarySerializer(
-                page.object_list, many=True, context=context
-            ).data,
+            "results": StructureSummarySerializer(results, many=True, context=context).data,
         }
     )
 
@@ -363,7 +364,9 @@ def structure_geojson(request):
         return _error_response(search)
     context = {"request": request, "now": timezone.now()}
     features = []
-    for structure in search.queryset:
+    results = list(search.queryset)
+    prefetch_related_objects(results, "publics")
+    for structure in results:
         properties = StructureSummarySerializer(structure, context=context).data
         properties["kind_label"] = structure.get_kind_display()
         properties["neighbourhood_name"] = str(structure.neighbourhood or "")

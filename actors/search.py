@@ -130,7 +130,6 @@ def result_prefetches(needs=()):
         permanences = permanences.filter(needs__in=needs).distinct()
     return [
         "needs",
-        "publics",
         "opening_slots",
         upcoming_exceptions(),
         Prefetch("hosted_permanences", queryset=permanences),

@@ -1,9 +1,17 @@
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -21,9 +29,11 @@ from actors.models import (
     Public,
     Structure,
 )
-from insights.recording import record_search
+from insights.recording import prepare_record, record_prepared
 
 PAGE_SIZE = 20
+
+logger = logging.getLogger(__name__)
 
 
 def page_of(request, queryset):
@@ -65,11 +75,18 @@ def home(request):
     return render(request, "actors/home.html", context)
 
 
-@require_safe
-def search_results(request):
-    search = search_module.run(request.GET, desk=desk_from_request(request))
+def _search_page_key(request, desk):
+    """Cache key of a results page: the URL's parameters, the desk and the language."""
+    if not settings.SEARCH_CACHE_SECONDS:
+        return None
+    parameters = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    raw = repr((parameters, desk.slug if desk else "", get_language()))
+    return "search-page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _render_search(request, desk):
+    search = search_module.run(request.GET, desk=desk)
     page = search.paginate(request.GET.get("page"))
-    record_search(request, search, page, channel="site")
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
@@ -79,7 +96,58 @@ def search_results(request):
         "querystring": querystring.urlencode(),
         **search_form_context(request.GET),
     }
-    return render(request, "actors/search.html", context, status=200 if search.is_valid else 400)
+    if search.is_valid:
+        title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
+    else:
+        title = gettext("Recherche à corriger")
+    return {
+        "html": render_to_string("actors/includes/_search_results.html", context),
+        "title": title,
+        "status": 200 if search.is_valid else 400,
+        "record": prepare_record(request, search, page, channel="site"),
+    }
+
+
+@require_safe
+def search_results(request):
+    """The results page. Its visitor-independent part is cached per URL, desk and language
+    for SEARCH_CACHE_SECONDS (a minute): at a front desk the same searches come back
+    all day, and a minute-old list (an opening time, an edit just made) is acceptable.
+    Statistics are recorded on every request, cached or not."""
+    desk = desk_from_request(request)
+    key = _search_page_key(request, desk)
+    entry = _cache_get(key)
+    if entry is None:
+        entry = _render_search(request, desk)
+        if entry["status"] == 200:
+            _cache_set(key, entry)
+    record_prepared(request, entry["record"])
+    besoins = [value for value in request.GET.getlist("besoin") if value.strip()]
+    context = {
+        "fragment": mark_safe(entry["html"]),  # rendered (and escaped) by _search_results.html
+        "title": entry["title"],
+        "besoin": besoins[0] if besoins else "",
+    }
+    return render(request, "actors/search.html", context, status=entry["status"])
+
+
+def _cache_get(key):
+    if key is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception:  # an unreachable cache is a slower page, not a broken one
+        logger.warning("Search page cache unavailable.", exc_info=True)
+        return None
+
+
+def _cache_set(key, entry):
+    if key is None:
+        return
+    try:
+        cache.set(key, entry, settings.SEARCH_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Search page cache unavailable.", exc_info=True)
 
 
 @require_safe

@@ -31,6 +31,7 @@ def ensure_seeded(count):
     from actors.models import Need, Neighbourhood, Structure
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     if not Neighbourhood.objects.exists():
         with open(os.devnull, "w") as devnull:
             call_command("load_neighbourhoods", stdout=devnull, stderr=devnull)

@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# The visitor-independent part of a results page is cached this many seconds (0: never).
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60, minimum=0)
+
 # --- Map --------------------------------------------------------------------------------
 # Tiles of the /carte/ page (Leaflet). Empty: no background tiles (the markers and
 # the quartier outline still show), e.g. for tests or an offline kiosk.

@@ -46,6 +46,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import router, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from actors.desk import desk_from_request
@@ -67,14 +68,42 @@ ORIGIN_PARAMETERS = {"lat", "lon", "adresse", "depuis"}
 
 def record_search(request, search, page, *, channel):
     """Count a search once (see the module docstring); returns the row, or None."""
-    if not settings.SEARCH_ANALYTICS_ENABLED or not _counts(request, search, page):
+    return record_prepared(request, prepare_record(request, search, page, channel=channel))
+
+
+def prepare_record(request, search, page, *, channel):
+    """What recording this search needs, as plain data (None: it never counts).
+
+    The results page caches it with the page it rendered, so a search served
+    from that cache is counted exactly like one computed afresh.
+    """
+    if not settings.SEARCH_ANALYTICS_ENABLED:
         return None
-    if not _first_time_this_minute(search):
+    if request.method != "GET" or not search.is_valid or page.number != 1:
         return None
     try:
         row = RecordedSearch.from_search(
             search, page.object_list, channel=channel, desk=_desk(request, search)
         )
+        fields = {
+            field.attname: getattr(row, field.attname)
+            for field in RecordedSearch._meta.concrete_fields
+            if not field.primary_key and field.attname != "day"
+        }
+        return {"key": dedup_key(search), "fields": fields}
+    except Exception:  # never fail the search itself
+        logger.warning("Search not prepared for the dashboard.", exc_info=True)
+        return None
+
+
+def record_prepared(request, prepared):
+    """Insert the row of a prepared search, unless robots, duplicates or switched off."""
+    if prepared is None or not settings.SEARCH_ANALYTICS_ENABLED or is_robot(request):
+        return None
+    if not _first_time_this_minute(prepared["key"]):
+        return None
+    try:
+        row = RecordedSearch(day=timezone.localdate(), **prepared["fields"])
         with _alone_if_in_transaction():
             row.save(force_insert=True)
     except Exception:  # a database error (or a bug here) must never fail the search itself
@@ -104,15 +133,9 @@ def dedup_key(search):
     return "search:" + salted_hmac("insights.dedup", payload, algorithm="sha256").hexdigest()
 
 
-def _counts(request, search, page):
-    return (
-        request.method == "GET" and search.is_valid and page.number == 1 and not is_robot(request)
-    )
-
-
-def _first_time_this_minute(search):
+def _first_time_this_minute(key):
     try:
-        return caches[CACHE_ALIAS].add(dedup_key(search), 1, timeout=DEDUP_SECONDS)
+        return caches[CACHE_ALIAS].add(key, 1, timeout=DEDUP_SECONDS)
     except Exception:  # an unreachable cache (Redis down) must not fail the search
         logger.warning("Search dedup cache unavailable; counting the search.", exc_info=True)
         return True

@@ -1,3 +1,4 @@
+import contextlib
 import io
 
 import pytest
@@ -33,11 +34,15 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_search_statistics_cache():
-    """Tests do not see each other's searches through the statistics' dedup keys."""
+def fresh_caches():
+    """Tests do not see each other's searches: no cached results page, no dedup key."""
     from django.core.cache import caches
 
     caches["insights"].clear()
+    # The database cache by default needs database access; a test without the
+    # database cannot have cached a page either.
+    with contextlib.suppress(RuntimeError):
+        caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

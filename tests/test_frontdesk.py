@@ -137,9 +137,12 @@ def test_nothing_personal_is_stored_in_the_session(client):
 def test_results_cards_offer_the_selection_button(client):
     make_structure(name="Lieu à ajouter", needs=["stage-de-3e"])
     body = client.get("/recherche/", {"besoin": "stage-de-3e"}).content.decode()
-    assert 'action="/selection/ajouter/"' in body
-    assert 'name="besoin" value="stage-de-3e"' in body
-    assert "csrfmiddlewaretoken" in body
+    form = re.search(
+        r'<form id="selection-form"[^>]*action="/selection/ajouter/".*?</form>', body, re.S
+    )
+    assert form and "csrfmiddlewaretoken" in form.group(0)
+    assert 'name="besoin" value="stage-de-3e"' in form.group(0)
+    assert re.search(r'<button type="submit" form="selection-form" name="slug" value="[^"]+"', body)
 
 
 # --- The handout ------------------------------------------------------------------------------

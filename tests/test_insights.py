@@ -279,6 +279,7 @@ def statements(client, url, params):
 
 def extra_statements(client, settings, url, params):
     """Statements the search runs with recording on, beyond those it runs with it off."""
+    settings.SEARCH_CACHE_SECONDS = 0  # the whole search each time, as on a first visit
     settings.SEARCH_ANALYTICS_ENABLED = False
     statements(client, url, params)  # warm-up: first-request work is not recording's
     without = statements(client, url, params)
@@ -617,3 +618,11 @@ def test_the_data_page_says_what_is_never_stored_and_credits_the_quartiers(clien
 
 def test_every_page_links_to_the_data_page(client):
     assert 'href="/a-propos/donnees/"' in client.get("/").content.decode()
+
+
+def test_a_results_page_served_from_the_cache_is_counted_too(reference_data, client):
+    make_structure(at=offset(BREIL_CENTRE, north_m=300), needs=["stage-de-3e"])
+    client.get(SEARCH, BREIL_STAGE)
+    caches["insights"].clear()  # a minute later: the dedup key is gone, the page is not
+    client.get(SEARCH, BREIL_STAGE)
+    assert RecordedSearch.objects.count() == 2

@@ -268,6 +268,7 @@ def test_queries_per_results_page_are_constant(
     client, settings, django_assert_max_num_queries, results
 ):
     settings.SEARCH_ANALYTICS_ENABLED = False  # its one INSERT is counted in test_insights
+    settings.SEARCH_CACHE_SECONDS = 0  # the search itself, as on a first visit
     host_provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
     for n in range(results):
         structure = make_structure(
@@ -310,3 +311,23 @@ def test_the_blank_options_of_the_form_mean_no_filter(client):
     assert response.status_code == 200
     assert "Lieu" in response.content.decode()
     assert client.get("/api/v1/structures/?" + params).json()["count"] == 1
+
+
+def test_a_results_page_is_served_from_the_cache_the_second_time(
+    client, settings, django_assert_max_num_queries
+):
+    settings.SEARCH_ANALYTICS_ENABLED = False
+    make_structure(name="Lieu en cache", at=offset(BREIL_CENTRE, east_m=100), needs=["stage-de-3e"])
+    params = {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+    first = client.get("/recherche/", params)
+    make_structure(name="Lieu ajouté ensuite", needs=["stage-de-3e"])
+    # Reading the cached page, the example-data banner's query and nothing else.
+    with django_assert_max_num_queries(2):
+        second = client.get("/recherche/", params)
+    assert second.status_code == 200
+    assert "Lieu en cache" in second.content.decode()
+    assert "Lieu ajouté ensuite" not in second.content.decode()  # up to a minute old
+    tokens = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert tokens.sub("", second.content.decode()) == tokens.sub("", first.content.decode())
+    settings.SEARCH_CACHE_SECONDS = 0
+    assert "Lieu ajouté ensuite" in client.get("/recherche/", params).content.decode()

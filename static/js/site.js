@@ -12,9 +12,14 @@
     var form = event.target;
     if (!form.matches("[data-selection-form]") || !window.fetch) return;
     event.preventDefault();
+    // Cards' buttons submit the page's one form (form="selection-form"): the
+    // clicked button carries the place's slug.
+    var submitter = event.submitter;
+    var body = new FormData(form);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     })
@@ -29,7 +34,15 @@
           counter.textContent = "(" + result.data.count + ")";
         });
         if (!result.ok) return;
-        var forms = form.closest("[data-selection]").querySelectorAll("[data-selection-form]");
+        if (submitter && submitter.dataset.doneLabel) {
+          submitter.textContent = submitter.dataset.doneLabel;
+          submitter.disabled = true;
+          return;
+        }
+        // The add / remove pair of a structure page: show the other one.
+        var pair = form.closest("[data-selection]");
+        if (!pair) return;
+        var forms = pair.querySelectorAll("[data-selection-form]");
         forms.forEach(function (each) {
           each.hidden = each === form;
         });

@@ -75,6 +75,13 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def no_cached_results_pages(settings):
+    """Live-server tests flush the database between tests, not the cache table: a
+    results page cached by an earlier journey would show its places."""
+    settings.SEARCH_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def offline_map(settings):
     """No map tile ever comes from the internet (the geocoder is already on a closed port)."""
     settings.MAP_TILE_URL = ""
