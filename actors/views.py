@@ -63,14 +63,35 @@ def search_form_context(params):
     }
 
 
+def neighbourhoods_with_counts():
+    """Every quartier with its number of published structures, cached a minute.
+
+    The count runs over the whole directory (a grouped scan of 100,000 rows
+    takes 150 ms): the home page is the most visited page, the figure moves slowly.
+    """
+
+    def count():
+        return list(
+            Neighbourhood.objects.defer("boundary")
+            .annotate(
+                n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
+            )
+            # Meta.ordering does not apply to GROUP BY queries: order explicitly.
+            .order_by("city", "name")
+        )
+
+    if not settings.SEARCH_CACHE_SECONDS:
+        return count()
+    try:
+        return cache.get_or_set("neighbourhood-counts", count, settings.SEARCH_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Neighbourhood counts cache unavailable.", exc_info=True)
+        return count()
+
+
 @require_safe
 def home(request):
-    # Meta.ordering does not apply to GROUP BY queries: order explicitly.
-    neighbourhoods = (
-        Neighbourhood.objects.filter(city="Nantes")
-        .annotate(n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED)))
-        .order_by("name")
-    )
+    neighbourhoods = [n for n in neighbourhoods_with_counts() if n.city == "Nantes"]
     context = {"neighbourhoods": neighbourhoods, **search_form_context(request.GET)}
     return render(request, "actors/home.html", context)
 
@@ -152,10 +173,8 @@ def _cache_set(key, entry):
 
 @require_safe
 def neighbourhood_list(request):
-    neighbourhoods = Neighbourhood.objects.annotate(
-        n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
-    ).order_by("city", "name")
-    return render(request, "actors/neighbourhood_list.html", {"neighbourhoods": neighbourhoods})
+    context = {"neighbourhoods": neighbourhoods_with_counts()}
+    return render(request, "actors/neighbourhood_list.html", context)
 
 
 @require_safe
