@@ -18,11 +18,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from actors import geo
+from actors import geo, pagecache
 from actors import search as search_module
 from actors.filters import FlagFilter, StructureFilter
 from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
-from insights.recording import record_search
+from insights.recording import prepare_record, record_prepared
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -291,40 +291,51 @@ def _run_search(request):
 )
 @api_view(["GET"])
 def structure_list(request):
-    search = _run_search(request)
-    if not search.is_valid:
-        return _error_response(search)
-    number = _page_number(request)
-    if number is None:
-        return Response({"errors": {"page": [_("Numéro de page invalide.")]}}, status=400)
-    page = search.paginate(number)
-    if number > page.paginator.num_pages:
-        raise NotFound(_("Cette page n'existe pas."))
-    record_search(request, search, page, channel="api")
+    # Cached a minute per URL and host, like the results page (see actors.pagecache).
+    key = pagecache.key("api-structures", request, request.get_host())
+    entry = pagecache.get(key)
+    if entry is None:
+        search = _run_search(request)
+        if not search.is_valid:
+            return _error_response(search)
+        number = _page_number(request)
+        if number is None:
+            return Response({"errors": {"page": [_("Numéro de page invalide.")]}}, status=400)
+        page = search.paginate(number)
+        if number > page.paginator.num_pages:
+            raise NotFound(_("Cette page n'existe pas."))
+        entry = {
+            "body": _list_body(request, search, page, number),
+            "record": prepare_record(request, search, page, channel="api"),
+        }
+        pagecache.put(key, entry)
+    record_prepared(request, entry["record"])
+    return Response(entry["body"])
+
+
+def _list_body(request, search, page, number):
     results = list(page.object_list)
     prefetch_related_objects(results, "publics")  # the API lists them; result cards do not
     url = request.build_absolute_uri()
     context = {"request": request, "now": timezone.now()}
-    return Response(
-        {
-            "count": search.count,
-            "next": replace_query_param(url, "page", number + 1) if page.has_next() else None,
-            "previous": (
-                None
-                if not page.has_previous()
-                else replace_query_param(url, "page", number - 1)
-                if number > 2
-                else remove_query_param(url, "page")
-            ),
-            "capped": search.is_capped,
-            "origin": _origin_data(search),
-            "radius_km": search.used_radius_km,
-            "widened": search.widened,
-            "message": search.widening_message(),
-            "notices": [str(notice) for notice in search.notices],
-            "results": StructureSummarySerializer(results, many=True, context=context).data,
-        }
-    )
+    return {
+        "count": search.count,
+        "next": replace_query_param(url, "page", number + 1) if page.has_next() else None,
+        "previous": (
+            None
+            if not page.has_previous()
+            else replace_query_param(url, "page", number - 1)
+            if number > 2
+            else remove_query_param(url, "page")
+        ),
+        "capped": search.is_capped,
+        "origin": _origin_data(search),
+        "radius_km": search.used_radius_km,
+        "widened": search.widened,
+        "message": search.widening_message(),
+        "notices": [str(notice) for notice in search.notices],
+        "results": StructureSummarySerializer(results, many=True, context=context).data,
+    }
 
 
 @extend_schema(operation_id="structures_detail", responses={200: StructureDetailSerializer})

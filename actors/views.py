@@ -1,8 +1,4 @@
-import hashlib
-import logging
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
@@ -11,12 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from actors import geo
+from actors import geo, pagecache
 from actors import search as search_module
 from actors.desk import desk_from_request
 from actors.enums import Status, StructureKind
@@ -32,8 +28,6 @@ from actors.models import (
 from insights.recording import prepare_record, record_prepared
 
 PAGE_SIZE = 20
-
-logger = logging.getLogger(__name__)
 
 
 def page_of(request, queryset):
@@ -82,11 +76,11 @@ def neighbourhoods_with_counts():
 
     if not settings.SEARCH_CACHE_SECONDS:
         return count()
-    try:
-        return cache.get_or_set("neighbourhood-counts", count, settings.SEARCH_CACHE_SECONDS)
-    except Exception:
-        logger.warning("Neighbourhood counts cache unavailable.", exc_info=True)
-        return count()
+    cached = pagecache.get("neighbourhood-counts")
+    if cached is None:
+        cached = count()
+        pagecache.put("neighbourhood-counts", cached)
+    return cached
 
 
 @require_safe
@@ -94,15 +88,6 @@ def home(request):
     neighbourhoods = [n for n in neighbourhoods_with_counts() if n.city == "Nantes"]
     context = {"neighbourhoods": neighbourhoods, **search_form_context(request.GET)}
     return render(request, "actors/home.html", context)
-
-
-def _search_page_key(request, desk):
-    """Cache key of a results page: the URL's parameters, the desk and the language."""
-    if not settings.SEARCH_CACHE_SECONDS:
-        return None
-    parameters = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    raw = repr((parameters, desk.slug if desk else "", get_language()))
-    return "search-page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _render_search(request, desk):
@@ -132,16 +117,15 @@ def _render_search(request, desk):
 @require_safe
 def search_results(request):
     """The results page. Its visitor-independent part is cached per URL, desk and language
-    for SEARCH_CACHE_SECONDS (a minute): at a front desk the same searches come back
-    all day, and a minute-old list (an opening time, an edit just made) is acceptable.
-    Statistics are recorded on every request, cached or not."""
+    for SEARCH_CACHE_SECONDS (see actors.pagecache); statistics are recorded on every
+    request, cached or not."""
     desk = desk_from_request(request)
-    key = _search_page_key(request, desk)
-    entry = _cache_get(key)
+    key = pagecache.key("search-page", request, desk.slug if desk else "")
+    entry = pagecache.get(key)
     if entry is None:
         entry = _render_search(request, desk)
         if entry["status"] == 200:
-            _cache_set(key, entry)
+            pagecache.put(key, entry)
     record_prepared(request, entry["record"])
     besoins = [value for value in request.GET.getlist("besoin") if value.strip()]
     context = {
@@ -150,25 +134,6 @@ def search_results(request):
         "besoin": besoins[0] if besoins else "",
     }
     return render(request, "actors/search.html", context, status=entry["status"])
-
-
-def _cache_get(key):
-    if key is None:
-        return None
-    try:
-        return cache.get(key)
-    except Exception:  # an unreachable cache is a slower page, not a broken one
-        logger.warning("Search page cache unavailable.", exc_info=True)
-        return None
-
-
-def _cache_set(key, entry):
-    if key is None:
-        return
-    try:
-        cache.set(key, entry, settings.SEARCH_CACHE_SECONDS)
-    except Exception:
-        logger.warning("Search page cache unavailable.", exc_info=True)
 
 
 @require_safe

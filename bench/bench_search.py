@@ -13,6 +13,7 @@ from common import database_version, ensure_seeded, git_revision, machine, setup
 
 setup_django()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -55,7 +56,27 @@ def main():
 
     rows = []
     median, p95 = timed(proximity, repeat=args.repeat)
-    rows.append(("proximity query: 20 nearest ≤1.5 km of Breil, need stage-de-3e", median, p95))
+    rows.append(
+        ("proximity query (ORM): 20 nearest ≤1.5 km of Breil, need stage-de-3e", median, p95)
+    )
+    sql, params = (
+        Structure.objects.published()
+        .serving([need])
+        .near(lat, lon, 0.25)[:20]
+        .query.sql_with_params()
+    )
+
+    def proximity_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    rows.append(
+        (
+            "  the same, SQL execution only (first circle, 250 m)",
+            *timed(proximity_sql, repeat=args.repeat),
+        )
+    )
 
     def page(url):
         response = client.get(url)
@@ -63,40 +84,46 @@ def main():
 
     breil_page = "/recherche/?quartier=breil-barberie&besoin=stage-de-3e"
     breil_api = "/api/v1/structures/?quartier=breil-barberie&besoin=stage-de-3e"
-    with CaptureQueriesContext(connection) as queries:
-        page(breil_page)
-    rows.append(
-        (
-            "/recherche/ Breil + stage-de-3e (test client)",
-            *timed(lambda: page(breil_page), repeat=args.repeat),
+    queries = {}
+    for cached in (False, True):
+        settings.SEARCH_CACHE_SECONDS = 60 if cached else 0
+        state = "cached (second visit within a minute)" if cached else "computed (cache off)"
+        for name, url in [("/recherche/", breil_page), ("/api/v1/structures/", breil_api)]:
+            page(url)  # fills the cache when it is on
+            with CaptureQueriesContext(connection) as captured:
+                page(url)
+            queries[(name, cached)] = len(captured.captured_queries)
+            rows.append(
+                (
+                    f"{name} Breil + stage-de-3e, {state}",
+                    *timed(lambda url=url: page(url), repeat=args.repeat),
+                )
+            )
+        for name, prefix in [
+            ("/recherche/", "/recherche/?"),
+            ("/api/v1/structures/", "/api/v1/structures/?"),
+        ]:
+            state_mix = {"i": 0}
+
+            def mixed(prefix=prefix, state_mix=state_mix):
+                url = prefix + MIX[state_mix["i"] % len(MIX)]
+                state_mix["i"] += 1
+                page(url)
+
+            rows.append(
+                (
+                    f"{name} mix of {len(MIX)} realistic queries, {state}",
+                    *timed(mixed, repeat=args.repeat),
+                )
+            )
+
+    print(
+        "# SQL queries per request, computed / cached: "
+        + ", ".join(
+            f"{name} {queries[(name, False)]} / {queries[(name, True)]}"
+            for name in ("/recherche/", "/api/v1/structures/")
         )
     )
-    page_queries = len(queries)
-    with CaptureQueriesContext(connection) as queries:
-        page(breil_api)
-    rows.append(
-        (
-            "/api/v1/structures/ Breil + stage-de-3e",
-            *timed(lambda: page(breil_api), repeat=args.repeat),
-        )
-    )
-    api_queries = len(queries)
-    for name, prefix in [
-        ("/recherche/", "/recherche/?"),
-        ("/api/v1/structures/", "/api/v1/structures/?"),
-    ]:
-        state = {"i": 0}
-
-        def mixed(prefix=prefix, state=state):
-            url = prefix + MIX[state["i"] % len(MIX)]
-            state["i"] += 1
-            page(url)
-
-        rows.append(
-            (f"{name} mix of {len(MIX)} realistic queries", *timed(mixed, repeat=args.repeat))
-        )
-
-    print(f"# queries per request: /recherche/ {page_queries}, API {api_queries}")
     print("| benchmark | median (ms) | p95 (ms) |")
     print("|---|---:|---:|")
     for name, median, p95 in rows:

@@ -189,3 +189,20 @@ def test_openapi_schema_is_generated_from_the_code(client):
         "rayon",
     } <= names
     assert "/api/v1/structures/{slug}/" in schema["paths"]
+
+
+def test_an_api_list_is_served_from_the_cache_the_second_time(
+    client, settings, django_assert_max_num_queries
+):
+    settings.SEARCH_ANALYTICS_ENABLED = False
+    make_structure(name="Lieu en cache", at=offset(BREIL_CENTRE, east_m=100), needs=["stage-de-3e"])
+    params = {"quartier": "breil-barberie", "besoin": "stage-de-3e"}
+    first = client.get("/api/v1/structures/", params).json()
+    with django_assert_max_num_queries(1):
+        second = client.get("/api/v1/structures/", params).json()
+    assert second == first
+    settings.SEARCH_CACHE_SECONDS = 0
+    # Computed again: one place only, so the radius widens through its 8 steps (a capped
+    # COUNT each) on top of the 10 queries of a search.
+    with django_assert_max_num_queries(18):
+        assert client.get("/api/v1/structures/", params).json()["count"] == 1
