@@ -218,9 +218,9 @@ def run(params, *, desk=None):
         )
         search.used_radius_km = search.radius_km
         if search.count_within_radius < MIN_RESULTS:
-            search.used_radius_km = _widened_radius(base, lat, lon, search.radius_km)
+            search.used_radius_km, count = _widened_radius(base, lat, lon, search.radius_km)
             if search.used_radius_km > search.radius_km:
-                search.count = capped_count(base.near(lat, lon, search.used_radius_km))
+                search.count = count
         search.queryset = NearestFirst(
             base, lat, lon, search.used_radius_km, min(search.count, RESULT_CAP), prefetches
         )
@@ -235,14 +235,24 @@ def capped_count(queryset):
 
 
 def _widened_radius(base, lat, lon, radius_km):
-    """The first radius step holding MIN_RESULTS places (each count stops once it has them)."""
+    """(radius, count): the first radius step holding MIN_RESULTS places, and how many it holds.
+
+    The widest circle is probed first: when even it holds fewer than MIN_RESULTS
+    places (a rare need, "open now" late in the evening), its count is exact and
+    there is no point scanning every step on the way. Otherwise each step's count
+    stops as soon as it has MIN_RESULTS rows.
+    """
+
+    def holds(step):
+        return base.near(lat, lon, step).order_by()[:MIN_RESULTS].count()
+
+    in_widest = holds(MAX_RADIUS_KM)
+    if in_widest < MIN_RESULTS:
+        return MAX_RADIUS_KM, in_widest
     for step in RADIUS_STEPS_KM:
-        if (
-            step > radius_km
-            and base.near(lat, lon, step).order_by()[:MIN_RESULTS].count() >= MIN_RESULTS
-        ):
-            return step
-    return MAX_RADIUS_KM
+        if step > radius_km and (step == MAX_RADIUS_KM or holds(step) >= MIN_RESULTS):
+            return step, capped_count(base.near(lat, lon, step))
+    return MAX_RADIUS_KM, capped_count(base.near(lat, lon, MAX_RADIUS_KM))
 
 
 class NearestFirst:

@@ -95,6 +95,23 @@ def test_nothing_within_thirty_km():
     assert result.widening_message() == "Aucun résultat à moins de 30 km."
 
 
+def test_fewer_than_five_anywhere_goes_to_the_widest_circle_at_once(
+    django_assert_max_num_queries,
+):
+    # "Open now" late in the evening, a rare need: scanning every step of the way
+    # would cost a scan of the city per step. The widest circle is probed first.
+    for n in range(3):
+        make_structure(
+            name=f"Loin {n}", at=offset(BREIL_CENTRE, north_m=9000 + 10 * n), needs=["stage-de-3e"]
+        )
+    with django_assert_max_num_queries(4):  # filters' lookups, 1.5 km count, 30 km probe
+        result = run(lat=BREIL_CENTRE[0], lon=BREIL_CENTRE[1], besoin="stage-de-3e")
+    assert result.count_within_radius == 0
+    assert result.used_radius_km == 30
+    assert result.count == 3
+    assert names(result) == ["Loin 0", "Loin 1", "Loin 2"]
+
+
 def test_without_origin_results_are_ordered_by_name():
     make_structure(name="Zèbre", at=ILE_DE_NANTES)
     make_structure(name="Abeille")
