@@ -308,7 +308,8 @@ def structure_list(request):
             "body": _list_body(request, search, page, number),
             "record": prepare_record(request, search, page, channel="api"),
         }
-        pagecache.put(key, entry)
+        if search.cacheable:
+            pagecache.put(key, entry)
     record_prepared(request, entry["record"])
     return Response(entry["body"])
 

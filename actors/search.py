@@ -55,6 +55,9 @@ class Search:
     used_radius_km: float | None = None  # after widening
     count_within_radius: int | None = None  # within the radius asked for (capped)
     notices: list = field(default_factory=list)
+    # False when the answer is a fallback for a passing failure (geocoder down):
+    # not to be served again from the page cache once the service is back.
+    cacheable: bool = True
 
     @property
     def is_valid(self):
@@ -137,8 +140,9 @@ def result_prefetches(needs=()):
 
 
 def resolve_origin(cleaned, desk=None):
-    """The first origin that applies, and notices for the ones that failed."""
-    notices = []
+    """(origin, notices, degraded): the first origin that applies, notices for the ones
+    that failed, and whether one failed for a passing reason (the geocoder is down)."""
+    notices, degraded = [], False
     if cleaned.get("lat") is not None and cleaned.get("lon") is not None:
         origin = Origin(
             float(cleaned["lat"]),
@@ -146,12 +150,13 @@ def resolve_origin(cleaned, desk=None):
             OriginKind.COORDINATES,
             _("le point indiqué (latitude, longitude)"),
         )
-        return origin, notices
+        return origin, notices, degraded
     address = (cleaned.get("adresse") or "").strip()
     if address:
         try:
             found = geocode(address)
         except GeocoderUnavailable:
+            degraded = True
             notices.append(
                 _(
                     "Le service de recherche d'adresses ne répond pas pour le moment : "
@@ -160,16 +165,15 @@ def resolve_origin(cleaned, desk=None):
             )
         else:
             if found.found:
-                return Origin(
-                    found.latitude, found.longitude, OriginKind.ADDRESS, found.label
-                ), notices
+                origin = Origin(found.latitude, found.longitude, OriginKind.ADDRESS, found.label)
+                return origin, notices, degraded
             notices.append(
                 _("Adresse introuvable : « %(address)s ». Vérifiez-la ou choisissez un quartier.")
                 % {"address": address}
             )
     desk = cleaned.get("depuis") or desk
     if desk is not None and desk.latitude is not None:
-        return Origin(desk.latitude, desk.longitude, OriginKind.DESK, desk.name), notices
+        return Origin(desk.latitude, desk.longitude, OriginKind.DESK, desk.name), notices, degraded
     neighbourhood = cleaned.get("quartier")
     if neighbourhood is not None:
         origin = Origin(
@@ -178,10 +182,10 @@ def resolve_origin(cleaned, desk=None):
             OriginKind.NEIGHBOURHOOD,
             _("centre du quartier %(name)s") % {"name": neighbourhood.name},
         )
-        return origin, notices
+        return origin, notices, degraded
     if address:
         notices.append(_("Sans point de départ, les résultats sont classés par nom."))
-    return None, notices
+    return None, notices, degraded
 
 
 def run(params, *, desk=None):
@@ -193,7 +197,8 @@ def run(params, *, desk=None):
         return search
     cleaned = filterset.form.cleaned_data
     base = filterset.qs.with_neighbourhood()
-    origin, search.notices = resolve_origin(cleaned, desk)
+    origin, search.notices, degraded = resolve_origin(cleaned, desk)
+    search.cacheable = not degraded
     search.origin = origin
     neighbourhood = cleaned.get("quartier")
     prefetches = result_prefetches(search.needs)

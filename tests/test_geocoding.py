@@ -71,15 +71,20 @@ def test_an_unknown_address_says_so_and_falls_back_to_the_quartier(client, ban_s
 
 def test_a_failing_geocoder_is_not_cached_and_the_page_still_answers(client, ban_server, places):
     ban_server.failing = True
-    response = client.get(
-        "/recherche/", {"adresse": "12 voie fictive 44200", "quartier": "breil-barberie"}
-    )
+    params = {"adresse": "12 voie fictive 44200", "quartier": "breil-barberie"}
+    response = client.get("/recherche/", params)
     assert response.status_code == 200
     assert "ne répond pas pour le moment" in response.content.decode()
+    assert "ne répond pas" in client.get("/api/v1/structures/", params).json()["notices"][0]
     ban_server.failing = False
     ban_server.add("12 voie fictive 44200", *HOME)
-    result = geocode("12 voie fictive 44200")
-    assert result.found and len(ban_server.queries) == 2
+    # Neither the geocoder's failure nor the fallback pages were kept (page cache on):
+    # the same searches, once the service is back, start from the address.
+    page = client.get("/recherche/", params).content.decode()
+    assert "ne répond pas" not in page
+    api = client.get("/api/v1/structures/", params).json()
+    assert api["origin"]["kind"] == search.OriginKind.ADDRESS
+    assert len(ban_server.queries) == 3  # page and API while down, page once back (API: cached)
 
 
 def test_a_slow_geocoder_times_out_and_falls_back_to_the_desk(client, slow_ban, places):
