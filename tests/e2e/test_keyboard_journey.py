@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.known_bugs import blank_select_bug
 from tests.factories import BREIL_CENTRE, make_structure, offset
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +33,6 @@ def tab_until(page, predicate, limit=60):
     raise AssertionError(f"not reached with {limit} presses of Tab")
 
 
-@blank_select_bug
 def test_search_with_the_keyboard_only(reference_data, page, snap, browser_problems):
     near = make_structure(
         name="Collège du Breil (exemple)",

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from actors import geo
-from tests.e2e.known_bugs import blank_select_bug
 from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_structure, offset
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +18,6 @@ def metres_on_card(text):
     return value * 1000 if unit == "km" else value
 
 
-@blank_select_bug
 def test_passeur_finds_a_3e_internship_nearby_and_prints_the_handout(
     reference_data, page, snap, browser_problems
 ):
