@@ -21,7 +21,10 @@ class OpeningSlot(models.Model):
     class Meta:
         verbose_name = _("créneau d'ouverture")
         verbose_name_plural = _("horaires d'ouverture")
-        ordering = ["weekday", "opens"]
+        # Structure first: the hours of a few structures are fetched by structure_id IN (…);
+        # ordered by time alone, PostgreSQL may walk the whole time index instead (seen
+        # after a 100,000-row import, before its statistics caught up: 0.28 s a query).
+        ordering = ["structure_id", "weekday", "opens"]
         constraints = [
             models.CheckConstraint(
                 name="opening_slot_opens_before_closes",
@@ -76,7 +79,7 @@ class OpeningException(models.Model):
     class Meta:
         verbose_name = _("exception d'ouverture")
         verbose_name_plural = _("fermetures et horaires exceptionnels")
-        ordering = ["starts_on", "opens"]
+        ordering = ["structure_id", "starts_on", "opens"]  # see OpeningSlot
         constraints = [
             models.CheckConstraint(
                 name="opening_exception_dates_in_order",
