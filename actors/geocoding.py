@@ -6,16 +6,20 @@ cached in the database under a keyed hash of the address, for
 GEOCODER_CACHE_DAYS at most (older rows are deleted as new ones arrive); an
 unreachable, slow or failing service raises
 `GeocoderUnavailable`, which callers turn into a French message and a fallback
-origin — never a 500.
+origin — never a 500. After such a failure the service is left alone for
+GEOCODER_PAUSE_SECONDS (a mark in the shared cache): while it is down or slow,
+address searches fall back at once instead of each waiting for its timeout.
 """
 
 import datetime
 import hashlib
 import hmac
+import logging
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from geopy.exc import GeopyError
@@ -25,6 +29,8 @@ from actors.models import GeocodedAddress
 from actors.text import normalize
 
 _POSTCODE = re.compile(r"\b\d{5}\b")
+PAUSE_KEY = "geocoder-paused"
+logger = logging.getLogger(__name__)
 
 
 class GeocoderUnavailable(Exception):
@@ -73,11 +79,12 @@ def geocode(address):
     if settings.GEOCODER_AREA_HINT and not _POSTCODE.search(query):
         # "12 rue du Breil" exists in many towns: without a postcode, search here.
         query = f"{query} {settings.GEOCODER_AREA_HINT}"
+    if _paused():
+        raise GeocoderUnavailable("paused after a recent failure")
     try:
         location = _client().geocode(query, limit=1)
-    except GeopyError as error:
-        raise GeocoderUnavailable(str(error)) from error
-    except (OSError, ValueError) as error:  # malformed answers, low-level socket errors
+    except (GeopyError, OSError, ValueError) as error:  # ValueError: a malformed answer
+        _pause()
         raise GeocoderUnavailable(str(error)) from error
     values = {"found": False, "label": "", "latitude": None, "longitude": None, "score": None}
     values["created_at"] = timezone.now()  # a refreshed answer starts a new retention period
@@ -98,3 +105,20 @@ def geocode(address):
     except IntegrityError:  # a concurrent request stored the same query first
         row = GeocodedAddress.objects.get(query=key)
     return _as_result(row)
+
+
+def _paused():
+    try:
+        return bool(cache.get(PAUSE_KEY))
+    except Exception:  # an unreachable cache must not stop the search
+        logger.warning("Cache unavailable: geocoder pause not checked.", exc_info=True)
+        return False
+
+
+def _pause():
+    if not settings.GEOCODER_PAUSE_SECONDS:
+        return
+    try:
+        cache.set(PAUSE_KEY, True, settings.GEOCODER_PAUSE_SECONDS)
+    except Exception:
+        logger.warning("Cache unavailable: geocoder pause not set.", exc_info=True)

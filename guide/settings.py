@@ -299,6 +299,9 @@ GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 3, minimum=1)
 GEOCODER_USER_AGENT = "guide-acteurs-orientation/1.0"
 GEOCODER_AREA_HINT = env_str("GEOCODER_AREA_HINT", "Nantes")
 GEOCODER_CACHE_DAYS = env_int("GEOCODER_CACHE_DAYS", 90, minimum=1)
+# After a failure (down, timeout, error status), address searches skip the geocoder for
+# this long and fall back at once (0: try it on every search).
+GEOCODER_PAUSE_SECONDS = env_int("GEOCODER_PAUSE_SECONDS", 30, minimum=0)
 
 
 # --- Partners: moderation, e-mail, error reports, reminders (partners app) ----------------

@@ -3,8 +3,9 @@
 import time
 
 import pytest
+from django.core.cache import cache
 
-from actors import search
+from actors import geocoding, search
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import GeocodedAddress
 from tests.ban_server import BanServer, ban_server_fixture  # noqa: F401 (the ban_server fixture)
@@ -69,22 +70,36 @@ def test_an_unknown_address_says_so_and_falls_back_to_the_quartier(client, ban_s
     assert not GeocodedAddress.objects.get().found
 
 
-def test_a_failing_geocoder_is_not_cached_and_the_page_still_answers(client, ban_server, places):
+def test_a_failing_geocoder_is_paused_not_cached_and_the_page_still_answers(
+    client, ban_server, places
+):
     ban_server.failing = True
     params = {"adresse": "12 voie fictive 44200", "quartier": "breil-barberie"}
     response = client.get("/recherche/", params)
     assert response.status_code == 200
     assert "ne répond pas pour le moment" in response.content.decode()
+    # Left alone for GEOCODER_PAUSE_SECONDS: the next search falls back without asking.
     assert "ne répond pas" in client.get("/api/v1/structures/", params).json()["notices"][0]
+    assert len(ban_server.queries) == 1
     ban_server.failing = False
     ban_server.add("12 voie fictive 44200", *HOME)
-    # Neither the geocoder's failure nor the fallback pages were kept (page cache on):
-    # the same searches, once the service is back, start from the address.
+    cache.delete(geocoding.PAUSE_KEY)  # the pause is over
+    # Neither the failure nor the fallback pages were kept (page cache on): the same
+    # searches, once the service is back, start from the address.
     page = client.get("/recherche/", params).content.decode()
     assert "ne répond pas" not in page
     api = client.get("/api/v1/structures/", params).json()
     assert api["origin"]["kind"] == search.OriginKind.ADDRESS
-    assert len(ban_server.queries) == 3  # page and API while down, page once back (API: cached)
+    assert len(ban_server.queries) == 2  # the API's answer came from the database cache
+
+
+def test_without_a_pause_every_search_asks_the_geocoder_again(ban_server, settings):
+    settings.GEOCODER_PAUSE_SECONDS = 0
+    ban_server.failing = True
+    for _ in range(2):
+        with pytest.raises(GeocoderUnavailable):
+            geocode("7 voie fictive 44300")
+    assert len(ban_server.queries) == 2
 
 
 def test_a_slow_geocoder_times_out_and_falls_back_to_the_desk(client, slow_ban, places):
