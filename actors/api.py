@@ -308,8 +308,7 @@ def structure_list(request):
             "body": _list_body(request, search, page, number),
             "record": prepare_record(request, search, page, channel="api"),
         }
-        if search.cacheable:
-            pagecache.put(key, entry)
+        pagecache.put(key, entry, search.cache_seconds)
     record_prepared(request, entry["record"])
     return Response(entry["body"])
 

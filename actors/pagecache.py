@@ -36,10 +36,17 @@ def get(cache_key):
         return None
 
 
-def put(cache_key, value):
+def put(cache_key, value, seconds=None):
+    """Keep `value` SEARCH_CACHE_SECONDS, or `seconds` if that is shorter."""
     if cache_key is None:
         return
+    if seconds is not None:
+        seconds = min(seconds, settings.SEARCH_CACHE_SECONDS)
+    else:
+        seconds = settings.SEARCH_CACHE_SECONDS
+    if not seconds:
+        return
     try:
-        cache.set(cache_key, value, settings.SEARCH_CACHE_SECONDS)
+        cache.set(cache_key, value, seconds)
     except Exception:
         logger.warning("Page cache unavailable.", exc_info=True)

@@ -8,6 +8,7 @@ distance is an SQL expression, and ordering and limits are SQL too.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import formats, timezone
@@ -55,9 +56,10 @@ class Search:
     used_radius_km: float | None = None  # after widening
     count_within_radius: int | None = None  # within the radius asked for (capped)
     notices: list = field(default_factory=list)
-    # False when the answer is a fallback for a passing failure (geocoder down):
-    # not to be served again from the page cache once the service is back.
-    cacheable: bool = True
+    # Set when the answer is a fallback for a passing failure (the geocoder is down):
+    # how long the page cache may keep it (no longer than the geocoder is left alone,
+    # so the same URL starts from the address again once the service is back).
+    cache_seconds: int | None = None
 
     @property
     def is_valid(self):
@@ -198,7 +200,8 @@ def run(params, *, desk=None):
     cleaned = filterset.form.cleaned_data
     base = filterset.qs.with_neighbourhood()
     origin, search.notices, degraded = resolve_origin(cleaned, desk)
-    search.cacheable = not degraded
+    if degraded:
+        search.cache_seconds = settings.GEOCODER_PAUSE_SECONDS
     search.origin = origin
     neighbourhood = cleaned.get("quartier")
     prefetches = result_prefetches(search.needs)

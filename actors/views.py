@@ -111,7 +111,7 @@ def _render_search(request, desk):
         "title": title,
         "status": 200 if search.is_valid else 400,
         "record": prepare_record(request, search, page, channel="site"),
-        "cacheable": search.is_valid and search.cacheable,
+        "cache_seconds": search.cache_seconds if search.is_valid else 0,
     }
 
 
@@ -125,8 +125,7 @@ def search_results(request):
     entry = pagecache.get(key)
     if entry is None:
         entry = _render_search(request, desk)
-        if entry["cacheable"]:
-            pagecache.put(key, entry)
+        pagecache.put(key, entry, entry["cache_seconds"])
     record_prepared(request, entry["record"])
     besoins = [value for value in request.GET.getlist("besoin") if value.strip()]
     context = {
