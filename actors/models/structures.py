@@ -1,4 +1,5 @@
 import datetime
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -179,6 +180,16 @@ class StructureQuerySet(models.QuerySet):
     def fresh(self, now=None):
         limit = (now or timezone.now()) - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
         return self.filter(last_verified_at__gte=limit)
+
+
+@functools.cache
+def french_kind_label(kind):
+    """The French label of a kind code ("" if unknown), searched whatever the visitor's
+    language; cached, since switching languages per row costs more than the rest."""
+    if kind not in StructureKind.values:
+        return ""
+    with translation.override("fr"):
+        return str(StructureKind(kind).label)
 
 
 class Structure(models.Model):
@@ -432,10 +443,7 @@ class Structure(models.Model):
             raise ValidationError(errors)
 
     def compute_search_text(self):
-        with translation.override("fr"):
-            kind_label = (
-                str(StructureKind(self.kind).label) if self.kind in StructureKind.values else ""
-            )
+        kind_label = french_kind_label(self.kind)
         return normalize(" ".join([self.name, kind_label, self.city, self.description]))
 
     def derive_neighbourhood(self):
