@@ -114,7 +114,7 @@ class StructureFilter(django_filters.FilterSet):
     )
     quartier = django_filters.ModelChoiceFilter(
         label=_("Quartier"),
-        queryset=Neighbourhood.objects.all(),
+        queryset=Neighbourhood.objects.defer("boundary"),  # a search needs its centre only
         to_field_name="slug",
         method=_ignore,  # both a filter and an origin: see actors.search
     )
