@@ -12,24 +12,17 @@ fields of `Model.history.model` exactly as simple_history's own
 `bulk_history_create` does, without building an instance per row.
 """
 
-import io
-
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors import geo
-from actors.management.commands.seed_demo import copy_text
+from actors.bulkinsert import insert_rows, insertable_fields
 
 BATCH = 1000
 
 
 def has_history(model):
     return hasattr(model, "history")
-
-
-def _insertable(model):
-    return [f for f in model._meta.concrete_fields if not (f.primary_key or f.generated)]
 
 
 def as_row(instance):
@@ -53,8 +46,8 @@ def _record_history(model, rows, kind, user):
         "history_change_reason": _("Import de données"),
     }
     historical = model.history.model
-    fields = [f.attname for f in _insertable(historical)]
-    _insert(
+    fields = [f.attname for f in insertable_fields(historical)]
+    insert_rows(
         historical,
         [
             {name: given[name] if name in given else row.get(name) for name in fields}
@@ -73,7 +66,7 @@ def create(model, instances, *, key, user=None):
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 setattr(instance, f.attname, now)
     rows = [as_row(instance) for instance in instances]
-    _insert(model, rows)
+    insert_rows(model, rows)
     keys = [row[key] for row in rows]
     pks = dict(model.objects.filter(**{f"{key}__in": keys}).values_list(key, "pk"))
     for instance, row in zip(instances, rows, strict=True):
@@ -93,7 +86,7 @@ def insert_children(model, rows, *, parent, user=None):
     """Insert plain rows of a child model; their history rows are read back by `parent` id."""
     if not rows:
         return
-    _insert(model, rows)
+    insert_rows(model, rows)
     if has_history(model):
         ids = list({row[parent] for row in rows})
         _record_history(
@@ -108,50 +101,6 @@ def delete_children(model, *, parent, ids, user=None):
     if has_history(model):
         _record_history(model, list(queryset.values()), "-", user)
     queryset._raw_delete(queryset.db)
-
-
-def _insert(model, rows):
-    """Multi-row INSERTs (COPY on PostgreSQL) of attname → value dicts, defaults filled in."""
-    if not rows:
-        return
-    fields = _insertable(model)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    pairs = [(f.attname, f.get_default()) for f in fields]
-    # Text, numbers and booleans bind as they are; dates and times need the backend's
-    # adaptation, memoised (they repeat a lot).
-    adapted = [
-        (index, f, {})
-        for index, f in enumerate(fields)
-        if f.get_internal_type() in {"DateField", "TimeField", "DateTimeField"}
-    ]
-
-    def prepared(row):
-        values = [row.get(attname, default) for attname, default in pairs]
-        for index, f, memo in adapted:
-            value = values[index]
-            if value is not None:
-                if value not in memo:
-                    memo[value] = f.get_db_prep_save(value, connection)
-                values[index] = memo[value]
-        return values
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join(copy_text(value) for value in prepared(row)) + "\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-            return
-        per_statement = max(1, min(BATCH, 30_000 // len(fields)))
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",
-                [value for row in chunk for value in prepared(row)],
-            )
 
 
 class NeighbourhoodIndex:

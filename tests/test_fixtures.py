@@ -140,3 +140,18 @@ def test_seed_demo_replace_never_touches_real_entries():
     call_command("seed_demo", count=10, stdout=io.StringIO())
     call_command("seed_demo", count=10, replace=True, stdout=io.StringIO())
     assert Structure.objects.filter(pk=real.pk).exists()
+
+
+def test_seed_demo_replace_refuses_to_drop_what_refers_to_examples():
+    from django.core.management.base import CommandError
+
+    from partners.models import ChangeProposal
+
+    call_command("seed_demo", count=10, stdout=io.StringIO())
+    example = Structure.objects.filter(is_example=True).first()
+    proposal = ChangeProposal.objects.create(structure=example, changes={"phone": "02 61 91 00 00"})
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("seed_demo", count=10, seed=2, replace=True, stdout=io.StringIO())
+    assert ChangeProposal.objects.filter(pk=proposal.pk).exists()
+    assert Structure.objects.filter(pk=example.pk, name=example.name).exists()
+    assert Structure.objects.count() == 10

@@ -8,17 +8,17 @@ real institution's details.
 
 import collections
 import datetime
-import io
 import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from actors import geo
+from actors.bulkinsert import insert_rows
 from actors.enums import (
     ContactVisibility,
     CoordinatesSource,
@@ -255,18 +255,6 @@ WHEELCHAIR = [
 CLOSED_ON_HOLIDAYS, OPEN_ON_HOLIDAYS = HolidaysRule.CLOSED.value, HolidaysRule.OPEN.value
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(value):
-    """A value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
-
-
 class Command(BaseCommand):
     help = (
         "Crée des structures d'exemple fictives, déterministes, réparties dans les vrais quartiers."
@@ -302,6 +290,8 @@ class Command(BaseCommand):
                 "Use --replace to rebuild it."
             )
             return
+        if replace:
+            self._check_nothing_refers_to_examples()
         started = time.monotonic()
         # DEBUG keeps every query and its parameters in memory: off for bulk writes.
         with override_settings(DEBUG=False), transaction.atomic(), translation.override("fr"):
@@ -319,6 +309,26 @@ class Command(BaseCommand):
             f"Created {created} example structures in {time.monotonic() - started:.1f} s "
             f"(seed {seed})."
         )
+
+    def _check_nothing_refers_to_examples(self):
+        """--replace deletes example rows and their own children only: if other data
+        (change proposals, error reports, partner memberships…) points at them, stop."""
+        examples = Structure.objects.filter(is_example=True).values("pk")
+        own = {Structure, Permanence, Actor, OpeningSlot, OpeningException}
+        referring = [
+            rel.related_model._meta.verbose_name_plural
+            for rel in Structure._meta.related_objects
+            if rel.related_model not in own
+            and rel.related_model._default_manager.filter(
+                **{f"{rel.field.name}__in": examples}
+            ).exists()
+        ]
+        if referring:
+            raise CommandError(
+                "Other data refers to the example structures ("
+                + ", ".join(str(name) for name in referring)
+                + "): --replace would delete it, so nothing was changed."
+            )
 
     def _delete_examples(self):
         """Bulk-delete fictional rows, children first (no signals: they are re-creatable).
@@ -447,7 +457,7 @@ class Command(BaseCommand):
             for role in rng.sample(roles, k=rng.randint(0, len(roles))):
                 actors.append((i, role, rng.random() < 0.3))
 
-        self._bulk(Structure, structures)
+        insert_rows(Structure, structures)
         if connection.vendor == "postgresql":
             # Fresh statistics, or the foreign-key checks of the 1.5 million child
             # rows below plan for the empty table they saw before this insert.
@@ -455,26 +465,26 @@ class Command(BaseCommand):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(Structure._meta.db_table)}")
         by_slug = dict(Structure.objects.filter(is_example=True).values_list("slug", "pk"))
         pk = {i: by_slug[row["slug"]] for i, row in enumerate(structures, start=1)}
-        self._bulk(
+        insert_rows(
             Structure.needs.through,
             [{"structure_id": pk[i], "need_id": n} for i, n in structure_needs],
         )
-        self._bulk(
+        insert_rows(
             Structure.publics.through,
             [{"structure_id": pk[i], "public_id": p} for i, p in structure_publics],
         )
-        self._bulk(
+        insert_rows(
             Structure.languages.through,
             [{"structure_id": pk[i], "language_id": lang} for i, lang in structure_languages],
         )
-        self._bulk(
+        insert_rows(
             OpeningSlot,
             [
                 {"structure_id": pk[i], "weekday": d, "opens": o, "closes": c}
                 for i, d, o, c in slots
             ],
         )
-        self._bulk(
+        insert_rows(
             OpeningException,
             [
                 {
@@ -487,7 +497,7 @@ class Command(BaseCommand):
                 for i, s, e, lb in exceptions
             ],
         )
-        self._bulk(
+        insert_rows(
             Actor,
             [
                 {
@@ -560,7 +570,7 @@ class Command(BaseCommand):
             permanence_needs.append(rng.sample(provider_needs, k=min(2, len(provider_needs))))
             permanence_publics.append(provider_publics[:2])
         created = Permanence.objects.bulk_create(permanences, batch_size=BATCH)
-        self._bulk(
+        insert_rows(
             Permanence.needs.through,
             [
                 {"permanence_id": p.pk, "need_id": needs[slug].pk}
@@ -568,7 +578,7 @@ class Command(BaseCommand):
                 for slug in slugs
             ],
         )
-        self._bulk(
+        insert_rows(
             Permanence.publics.through,
             [
                 {"permanence_id": p.pk, "public_id": publics[slug].pk}
@@ -576,55 +586,3 @@ class Command(BaseCommand):
                 for slug in slugs
             ],
         )
-
-    def _bulk(self, model, rows):
-        """Multi-row INSERTs without model instances.
-
-        bulk_create costs ~100 µs per row in Python (instances, per-field SQL
-        compilation): too slow for the 1.5 million child rows of a 100,000
-        structure seed. Values still go through each field's get_db_prep_save,
-        so dates, times and booleans are adapted exactly as the ORM would.
-        """
-        # The real wrapper, not the `connection` proxy: one attribute lookup per value counts.
-        connection = connections[DEFAULT_DB_ALIAS]
-        fields = [f for f in model._meta.concrete_fields if not (f.primary_key or f.generated)]
-        defaults = {f.attname: f.get_default() for f in fields}
-        # str, int, float, bool and None bind as they are on SQLite and PostgreSQL;
-        # dates and times need the backend's adaptation (memoised: they repeat).
-        adapted = {
-            f.attname: {}
-            for f in fields
-            if f.get_internal_type() in {"DateField", "TimeField", "DateTimeField"}
-        }
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        table = connection.ops.quote_name(model._meta.db_table)
-
-        def prepared(row):
-            values = {**defaults, **row}
-            for field in fields:
-                value = values[field.attname]
-                if value is not None and field.attname in adapted:
-                    memo = adapted[field.attname]
-                    if value not in memo:
-                        memo[value] = field.get_db_prep_save(value, connection)
-                    value = memo[value]
-                yield value
-
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY is several times faster than INSERT on PostgreSQL.
-                buffer = io.StringIO()
-                for row in rows:
-                    buffer.write("\t".join(copy_text(value) for value in prepared(row)) + "\n")
-                buffer.seek(0)
-                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-                return
-            per_statement = max(1, min(BATCH, 30_000 // len(fields)))
-            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            for start in range(0, len(rows), per_statement):
-                chunk = rows[start : start + per_statement]
-                params = [value for row in chunk for value in prepared(row)]
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",
-                    params,
-                )
