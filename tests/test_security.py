@@ -58,6 +58,16 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_code_only_commands_run_from_a_bare_checkout_without_a_secret_key():
+    # makemigrations reads models only: no DEBUG, no SECRET_KEY needed. Serving
+    # commands still refuse (the test above).
+    env = _production_env()
+    env["SECRET_KEY"] = ""
+    result = _manage("makemigrations", "--check", "--dry-run", **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_a_boolean_setting_that_is_neither_true_nor_false_stops_the_process():
     result = _manage("check", DEBUG="peut-être")
     assert result.returncode != 0
