@@ -9,10 +9,8 @@ crisp and needs no network).
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from actors import geo, search
-from actors.models import Need, Permanence, Structure
+from actors.models import Need, Structure
 
 NEARBY_M = 1500
 # A booklet, not a database dump: the nearest entries to the quartier's centre.
@@ -73,18 +71,7 @@ def served_need_ids(structure):
 
 
 def _prefetched(queryset):
-    return queryset.with_neighbourhood().prefetch_related(
-        "needs",
-        "publics",
-        "opening_slots",
-        search.upcoming_exceptions(),
-        Prefetch(
-            "hosted_permanences",
-            queryset=Permanence.objects.current()
-            .select_related("provider")
-            .prefetch_related("needs"),
-        ),
-    )
+    return queryset.with_neighbourhood().prefetch_related("publics", *search.result_prefetches())
 
 
 def build_guide(neighbourhood, needs=()):

@@ -4,10 +4,8 @@ Each item is a structure slug and the need it was picked for (so the handout
 can say what the place does for that need). Nothing about the visitor.
 """
 
-from django.db.models import Prefetch
-
 from actors import search
-from actors.models import Need, Permanence, Structure
+from actors.models import Need, Structure
 
 MAX_ITEMS = 5
 SESSION_KEY = "selection"
@@ -57,17 +55,7 @@ class Selection:
             for s in Structure.objects.published()
             .filter(slug__in=[item["slug"] for item in items])
             .with_neighbourhood()
-            .prefetch_related(
-                "needs",
-                "opening_slots",
-                search.upcoming_exceptions(),
-                Prefetch(
-                    "hosted_permanences",
-                    queryset=Permanence.objects.current()
-                    .select_related("provider")
-                    .prefetch_related("needs"),
-                ),
-            )
+            .prefetch_related(*search.result_prefetches())
         }
         needs = {
             n.slug: n for n in Need.objects.filter(slug__in=[i["need"] for i in items if i["need"]])

@@ -55,14 +55,19 @@ class Command(BaseCommand):
                 raise CommandError(f"pg_dump failed: {result.stderr.strip()}")
         elif connection.vendor == "sqlite":
             # SQLite's backup API copies a consistent snapshot even while others write.
-            source = sqlite3.connect(database["NAME"])
-            target = sqlite3.connect(path)
-            try:
-                with target:
-                    source.backup(target)
-            finally:
-                target.close()
-                source.close()
+            copy_sqlite(database["NAME"], path)
         else:
             raise CommandError(f"Unsupported database: {connection.vendor}")
         self.stdout.write(f"Backup written to {path}")
+
+
+def copy_sqlite(source_path, target_path):
+    """A consistent copy through SQLite's backup API (safe while others write)."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()

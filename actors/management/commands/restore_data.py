@@ -3,7 +3,6 @@
 python manage.py restore_data backups/guide-YYYYmmdd-HHMMSS.dump [--yes]
 """
 
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from actors.management.commands.backup_data import pg_environment
+from actors.management.commands.backup_data import copy_sqlite, pg_environment
 
 
 class Command(BaseCommand):
@@ -52,14 +51,7 @@ class Command(BaseCommand):
             if result.returncode != 0:
                 raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
         elif vendor == "sqlite":
-            source = sqlite3.connect(path)
-            target = sqlite3.connect(database["NAME"])
-            try:
-                with target:
-                    source.backup(target)
-            finally:
-                target.close()
-                source.close()
+            copy_sqlite(path, database["NAME"])
         else:
             raise CommandError(f"Unsupported database: {vendor}")
         self.stdout.write(f"Database restored from {path}")
