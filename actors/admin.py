@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -10,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from actors.enums import Status, VerificationMethod
 from actors.models import (
     Actor,
+    KindDefaults,
     Language,
     Need,
     Neighbourhood,
@@ -17,8 +19,12 @@ from actors.models import (
     OpeningSlot,
     Permanence,
     Public,
+    Service,
     Structure,
+    StructureSource,
 )
+from actors.models.structures import MANUAL
+from actors.phones import PhoneField
 
 admin.site.site_header = _("Guide des acteurs de l'orientation — administration")
 admin.site.site_title = _("Guide des acteurs de l'orientation")
@@ -50,8 +56,13 @@ class OpeningExceptionInline(admin.TabularInline):
     extra = 0
 
 
+class ActorAdminForm(forms.ModelForm):
+    phone = PhoneField(label=_("téléphone"), required=False)
+
+
 class ActorInline(admin.StackedInline):
     model = Actor
+    form = ActorAdminForm
     extra = 0
     filter_horizontal = ["needs"]
     fields = [
@@ -82,8 +93,57 @@ class HostedPermanenceInline(admin.StackedInline):
     ]
 
 
+class StructureSourceInline(admin.TabularInline):
+    """The source records merged into this entry (read only: imports keep them)."""
+
+    model = StructureSource
+    extra = 0
+    fields = ["source", "source_id", "source_updated_at", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ServiceInline(admin.TabularInline):
+    """What the sources say the place offers (read only: data·inclusion imports keep them)."""
+
+    model = Service
+    extra = 0
+    fields = ["name", "source", "needs_list", "is_free", "in_person", "remote"]
+    readonly_fields = fields
+
+    @admin.display(description=_("besoins"))
+    def needs_list(self, service):
+        return ", ".join(str(need) for need in service.needs.all())
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class StructureAdminForm(forms.ModelForm):
     # Meta (model, fields) comes from StructureAdmin through modelform_factory.
+    phone = PhoneField(
+        label=_("téléphone"),
+        required=False,
+        help_text=Structure._meta.get_field("phone").help_text,
+    )
+    release = forms.MultipleChoiceField(
+        label=_("Rendre ces champs aux sources"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Les champs saisis à la main ne sont plus modifiés par les imports. "
+            "Cochez ceux que les sources doivent de nouveau tenir à jour."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["release"].choices = [
+            (name, _field_label(name)) for name in self.instance.fields_set_by_hand
+        ]
+
     def clean(self):
         cleaned = super().clean()
         # An agent who picks a neighbourhood by hand means it: keep it.
@@ -91,6 +151,12 @@ class StructureAdminForm(forms.ModelForm):
             cleaned["neighbourhood_is_manual"] = True
             self.instance.neighbourhood_is_manual = True
         return cleaned
+
+
+def _field_label(name):
+    if name == "hours":
+        return _("horaires")
+    return Structure._meta.get_field(name).verbose_name
 
 
 @admin.register(Structure)
@@ -112,7 +178,8 @@ class StructureAdmin(SimpleHistoryAdmin):
         FreshnessFilter,
         ("neighbourhood", admin.RelatedOnlyFieldListFilter),
         "is_example",
-        "source",
+        ("sources__source", admin.AllValuesFieldListFilter),
+        "hours_to_check",
         "needs",
     ]
     list_select_related = ["neighbourhood"]
@@ -123,15 +190,20 @@ class StructureAdmin(SimpleHistoryAdmin):
     readonly_fields = [
         "derived_neighbourhood",
         "verified_by",
-        "source",
-        "source_id",
-        "source_updated_at",
+        "provenance",
         "created_at",
         "updated_at",
     ]
     date_hierarchy = "updated_at"
     actions = ["publish", "archive", "mark_verified"]
-    inlines = [OpeningSlotInline, OpeningExceptionInline, ActorInline, HostedPermanenceInline]
+    inlines = [
+        OpeningSlotInline,
+        OpeningExceptionInline,
+        ActorInline,
+        HostedPermanenceInline,
+        ServiceInline,
+        StructureSourceInline,
+    ]
     fieldsets = [
         (
             None,
@@ -151,7 +223,7 @@ class StructureAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        (_("Contact"), {"fields": ["phone", "email", "website"]}),
+        (_("Contact"), {"fields": ["phone", "email", "website", "siret"]}),
         (
             _("Accès et conditions"),
             {
@@ -169,13 +241,14 @@ class StructureAdmin(SimpleHistoryAdmin):
             _("Accessibilité"),
             {"fields": ["wheelchair", "acceslibre_url", "accessibility_details"]},
         ),
-        (_("Horaires"), {"fields": ["holidays_rule", "hours_note"]}),
+        (_("Horaires"), {"fields": ["holidays_rule", "hours_note", "hours_to_check"]}),
         (
             _("Fraîcheur et provenance"),
             {
                 "fields": [
                     ("last_verified_at", "verification_method", "verified_by"),
-                    ("source", "source_id", "source_updated_at"),
+                    "provenance",
+                    "release",
                     ("created_at", "updated_at"),
                 ]
             },
@@ -197,11 +270,39 @@ class StructureAdmin(SimpleHistoryAdmin):
         # Entries are archived, never deleted, except by a superuser.
         return request.user.is_superuser
 
+    @admin.display(description=_("provenance des champs"))
+    def provenance(self, obj):
+        if not obj.field_origins:
+            return _("Aucun champ importé ni saisi à la main depuis le suivi de la provenance.")
+        return format_html_join(
+            ", ",
+            "{} : {}",
+            (
+                (_field_label(name), _("saisi à la main") if origin == MANUAL else origin)
+                for name, origin in sorted(obj.field_origins.items())
+            ),
+        )
+
     def save_model(self, request, obj, form, change):
         if "last_verified_at" in form.changed_data and obj.last_verified_at:
             obj.verified_by = request.user
             obj.verification_method = obj.verification_method or VerificationMethod.AGENT
+        obj.mark_set_by_hand(form.changed_data)
+        obj.release(form.cleaned_data.get("release", []))
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Hours edited in the inlines are hand-set too: the next import keeps them.
+        hours_edited = any(
+            formset.model in (OpeningSlot, OpeningException) and formset.has_changed()
+            for formset in formsets
+        )
+        if hours_edited and form.instance.field_origins.get("hours") != MANUAL:
+            form.instance.mark_set_by_hand(["hours"])
+            Structure.objects.filter(pk=form.instance.pk).update(
+                field_origins=form.instance.field_origins
+            )
 
     @admin.action(description=_("Publier les structures sélectionnées"))
     def publish(self, request, queryset):
@@ -252,6 +353,33 @@ class StructureAdmin(SimpleHistoryAdmin):
             ngettext("%d structure vérifiée.", "%d structures vérifiées.", len(structures))
             % len(structures),
         )
+
+
+@admin.register(KindDefaults)
+class KindDefaultsAdmin(admin.ModelAdmin):
+    """The table imports read: what each kind of place serves, for whom, by default."""
+
+    list_display = ["kind", "needs_list", "publics_list"]
+
+    @admin.display(description=_("besoins"))
+    def needs_list(self, obj):
+        return ", ".join(str(need) for need in obj.needs.all())
+
+    @admin.display(description=_("publics"))
+    def publics_list(self, obj):
+        return ", ".join(str(public) for public in obj.publics.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("needs", "publics")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # declared in fixtures/kind_defaults.json, loaded by `make setup`
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Neighbourhood)

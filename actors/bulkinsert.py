@@ -8,6 +8,7 @@ bind as they are on SQLite and PostgreSQL.
 """
 
 import io
+import json
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -46,9 +47,15 @@ def insert_rows(model, rows):
         for index, f in enumerate(fields)
         if f.get_internal_type() in {"DateField", "TimeField", "DateTimeField"}
     ]
+    # JSON as its text, which both SQLite and PostgreSQL (COPY included) read back.
+    as_json = [
+        (index, f.encoder) for index, f in enumerate(fields) if f.get_internal_type() == "JSONField"
+    ]
 
     def prepared(row):
         values = [row.get(attname, default) for attname, default in pairs]
+        for index, encoder in as_json:
+            values[index] = json.dumps(values[index], cls=encoder, ensure_ascii=False)
         for index, f, memo in adapted:
             value = values[index]
             if value is not None:

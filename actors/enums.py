@@ -17,6 +17,8 @@ class StructureKind(models.TextChoices):
     CARIF_OREF = "carif-oref", _("Carif-Oref")
     CAP_EMPLOI = "cap-emploi", _("Cap emploi")
     E2C = "e2c", _("École de la 2e chance (E2C)")
+    FRANCE_SERVICES = "france-services", _("France services")
+    MDPH = "mdph", _("Maison départementale des personnes handicapées (MDPH)")
     CHAMBRE_CONSULAIRE = (
         "chambre-consulaire",
         _("Chambre consulaire (CCI, CMA, chambre d'agriculture)"),

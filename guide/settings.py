@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "actors",
     "frontdesk",
     "simple_history",
@@ -344,6 +346,10 @@ DATA_INCLUSION_SOURCE = env_str("DATA_INCLUSION_SOURCE", "guide-orientation-nant
 OPENDATA_UPLOAD_DIR = env_str("OPENDATA_UPLOAD_DIR")
 # Largest file accepted by the admin upload (MB); bigger ones go through the command.
 OPENDATA_UPLOAD_MAX_MB = env_int("OPENDATA_UPLOAD_MAX_MB", 50, minimum=1)
+# Background jobs (the admin's imports): django-tasks — the API Django 6 ships as
+# django.tasks — on its database backend, run by `manage.py db_worker` (`make run` starts
+# one). The worker and the web server share the database and OPENDATA_UPLOAD_DIR.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- End of open data settings -----------------------------------------------------------------
 
 

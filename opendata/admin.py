@@ -1,11 +1,10 @@
-"""Imports from the admin: upload a file, read the dry-run report, confirm or cancel.
+"""Imports from the admin: upload, a dry run as a background job, then confirm or cancel.
 
-The uploaded file waits in OPENDATA_UPLOAD_DIR between the dry run and the
-confirmation; the confirmed import runs exactly like `import_structures`.
+The uploaded files wait in OPENDATA_UPLOAD_DIR between the dry run and the
+confirmation; both the dry run and the import run on the task worker
+(opendata.jobs), exactly like `import_structures`. The run's page follows the job.
 """
 
-import io
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -13,27 +12,34 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .formats import FORMAT_CHOICES, READERS, parse_communes, parse_departement
-from .importer import Importer
+from . import jobs
+from .formats import DATA_INCLUSION, FORMAT_CHOICES, parse_communes, parse_departement
 from .models import ImportRun
 
+# Multipart overhead and the form's other fields, on top of the files themselves.
+UPLOAD_MARGIN_BYTES = 64 * 1024
 
-def upload_dir():
-    folder = Path(settings.OPENDATA_UPLOAD_DIR or Path(tempfile.gettempdir()) / "guide-imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+
+def _too_big():
+    return _(
+        "Fichier trop gros pour l'administration (%(limit)s Mo au plus) : "
+        "utilisez la commande import_structures."
+    ) % {"limit": settings.OPENDATA_UPLOAD_MAX_MB}
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Fichier"))
+    file = forms.FileField(label=gettext_lazy("Fichier"), required=False)
+    services_file = forms.FileField(
+        label=gettext_lazy("Fichier des services"),
+        required=False,
+        help_text=gettext_lazy("data·inclusion seulement : le services.json qui va avec."),
+    )
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=FORMAT_CHOICES)
     communes = forms.CharField(
         label=gettext_lazy("Communes (codes INSEE)"),
@@ -47,18 +53,17 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Ex. : 44"),
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.OPENDATA_UPLOAD_MAX_MB
-        if upload.size > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                _(
-                    "Fichier trop gros pour l'administration (%(limit)s Mo au plus) : "
-                    "utilisez la commande import_structures."
-                )
-                % {"limit": limit}
-            )
+    def _limited(self, name):
+        upload = self.cleaned_data[name]
+        if upload and upload.size > settings.OPENDATA_UPLOAD_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(_too_big())
         return upload
+
+    def clean_file(self):
+        return self._limited("file")
+
+    def clean_services_file(self):
+        return self._limited("services_file")
 
     def clean_communes(self):
         try:
@@ -78,22 +83,16 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(
                 _("Choisissez des communes ou un département, pas les deux.")
             )
+        if "file" in cleaned and "services_file" in cleaned:
+            if not (cleaned["file"] or cleaned["services_file"]):
+                self.add_error("file", _("Déposez un fichier."))
+            elif cleaned["services_file"] and cleaned.get("format") != DATA_INCLUSION:
+                self.add_error(
+                    "services_file", _("Un fichier de services ne va qu'avec data·inclusion.")
+                )
+            elif not cleaned["file"] and cleaned.get("format") != DATA_INCLUSION:
+                self.add_error("file", _("Déposez un fichier."))
         return cleaned
-
-
-def run_import(run, *, dry_run, user):
-    """The Report of importing the run's stored file; None if the file has expired."""
-    stored = upload_dir() / run.stored_name
-    if not run.stored_name or not stored.is_file():
-        return None
-    importer = Importer(
-        dry_run=dry_run,
-        communes=[c for c in run.communes.split(",") if c],
-        departement=run.departement,
-        user=user,
-    )
-    with stored.open("rb") as stream:
-        return importer.run(READERS[run.format](io.BufferedReader(stream)))
 
 
 @admin.register(ImportRun)
@@ -104,10 +103,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
         "file_name",
+        "services_file_name",
         "format",
         "communes",
         "departement",
         "status",
+        "error",
         "imported_at",
         "dry_run_lines",
         "report_lines",
@@ -142,18 +143,18 @@ class ImportRunAdmin(admin.ModelAdmin):
         ]
 
     def add_view(self, request, form_url="", extra_context=None):
-        """Upload, then the dry run: nothing is written before the confirmation."""
+        """Upload, then queue the dry run: nothing is written before the confirmation."""
         if not self.has_add_permission(request):
             raise PermissionDenied
+        form = None
+        if request.method == "POST" and self._declared_size(request) > self._limit_bytes():
+            # Refused before Django reads the body: a huge upload costs neither disk nor time.
+            self.message_user(request, _too_big(), messages.ERROR)
+            return redirect("admin:opendata_importrun_add")
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             run = self._store(form, request.user)
-            report = run_import(run, dry_run=True, user=request.user)
-            run.dry_run_report = report.as_dict()
-            if report.file_error:
-                run.status = ImportRun.Status.FAILED
-                self._forget_file(run)
-            run.save()
+            jobs.check_import.enqueue(run.pk)
             return redirect("admin:opendata_importrun_confirm", run.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -164,63 +165,73 @@ class ImportRunAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "opendata/admin/upload.html", context)
 
+    @staticmethod
+    def _declared_size(request):
+        try:
+            return int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return 0
+
+    @staticmethod
+    def _limit_bytes():
+        # Two files at most, each within the limit.
+        return 2 * settings.OPENDATA_UPLOAD_MAX_MB * 1024 * 1024 + UPLOAD_MARGIN_BYTES
+
     def confirm_view(self, request, pk):
         if not self.has_add_permission(request):
             raise PermissionDenied
         run = get_object_or_404(ImportRun, pk=pk)
-        if request.method == "POST" and run.status == ImportRun.Status.CHECKED:
-            if "cancel" in request.POST:
+        if request.method == "POST":
+            if "cancel" in request.POST and run.status == ImportRun.Status.CHECKED:
                 run.status = ImportRun.Status.CANCELLED
-                self._forget_file(run)
+                jobs.forget_files(run)
                 run.save()
                 self.message_user(request, _("Import annulé : rien n'a été enregistré."))
                 return redirect("admin:opendata_importrun_changelist")
-            with transaction.atomic():
-                locked = ImportRun.objects.select_for_update().get(pk=run.pk)
-                if locked.status != ImportRun.Status.CHECKED:  # confirmed twice at once
-                    return redirect("admin:opendata_importrun_confirm", run.pk)
-                report = run_import(run, dry_run=False, user=request.user)
-                if report is None:
+            if "confirm" in request.POST:
+                if jobs.confirm(run):
+                    self.message_user(request, _("Import lancé : cette page suit son avancement."))
+                else:
                     self.message_user(
                         request,
-                        _("Le fichier déposé a expiré : déposez-le à nouveau."),
+                        _("Cet essai à blanc ne peut pas être confirmé."),
                         messages.ERROR,
                     )
-                    return redirect("admin:opendata_importrun_add")
-                run.report = report.as_dict()
-                run.status = ImportRun.Status.IMPORTED
-                run.imported_at = timezone.now()
-                self._forget_file(run)
-                run.save()
-            self.message_user(
-                request, _("Import terminé : %(summary)s.") % {"summary": report.summary()}
-            )
             return redirect("admin:opendata_importrun_confirm", run.pk)
+        progress = jobs.read_progress(run) if run.is_running else None
+        percent = None
+        if progress and progress.get("total"):
+            percent = min(100, round(100 * progress["done"] / progress["total"]))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Import de « %(name)s »") % {"name": run.file_name},
+            "title": _("Import de « %(name)s »")
+            % {"name": run.file_name or run.services_file_name},
             "run": run,
             "opts": self.model._meta,
-            "can_confirm": run.status == ImportRun.Status.CHECKED,
+            "can_confirm": run.can_confirm,
+            "percent": percent,
         }
         return TemplateResponse(request, "opendata/admin/confirm.html", context)
 
     def _store(self, form, user):
-        upload = form.cleaned_data["file"]
-        stored_name = f"{uuid.uuid4().hex}.upload"
-        with (upload_dir() / stored_name).open("wb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
+        names = {}
+        for field in ("file", "services_file"):
+            upload = form.cleaned_data[field]
+            if not upload:
+                names[field] = ("", "")
+                continue
+            stored_name = f"{uuid.uuid4().hex}.upload"
+            with (jobs.upload_dir() / stored_name).open("wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+            names[field] = (Path(upload.name).name[:255], stored_name)
         return ImportRun.objects.create(
             created_by=user,
             format=form.cleaned_data["format"],
-            file_name=Path(upload.name).name[:255],
-            stored_name=stored_name,
+            file_name=names["file"][0],
+            stored_name=names["file"][1],
+            services_file_name=names["services_file"][0],
+            services_stored_name=names["services_file"][1],
             communes=form.cleaned_data["communes"],
             departement=form.cleaned_data["departement"],
         )
-
-    def _forget_file(self, run):
-        if run.stored_name:
-            (upload_dir() / run.stored_name).unlink(missing_ok=True)
-            run.stored_name = ""

@@ -11,20 +11,23 @@ time, whatever the size of the national file.
 
 import datetime
 import json
+import re
 import zoneinfo
 
-import ijson
 from django.utils.translation import gettext as _
 
 from actors.enums import CoordinatesSource, Status, StructureKind, VerificationMethod, Wheelchair
+from actors.phones import normalize_phone
 
+from . import jsonstream
 from .opening_hours import ParsedHours, parse_time
-from .records import ImportFileError, Record, Skipped
+from .records import Record, Skipped, refusal
 
 SOURCE = "annuaire-service-public"
 
 # The one table from the annuaire's `type_service_local` codes to our kinds.
-# Codes not listed here are skipped and counted in the report.
+# Codes not listed here are skipped and counted in the report. What each kind
+# serves by default is the KindDefaults table (fixtures/kind_defaults.json).
 KINDS = {
     "cio": StructureKind.CIO,
     "mission_locale": StructureKind.MISSION_LOCALE,
@@ -44,7 +47,16 @@ KINDS = {
     "chambre_agriculture": StructureKind.CHAMBRE_CONSULAIRE,
     "mairie_annexe": StructureKind.MAIRIE_DE_QUARTIER,
     "epn": StructureKind.ESPACE_NUMERIQUE,
+    "msap": StructureKind.FRANCE_SERVICES,
+    "france_services": StructureKind.FRANCE_SERVICES,
+    "centre_social": StructureKind.MAISON_DE_QUARTIER,
+    "maison_handicapees": StructureKind.MDPH,
+    "mdph": StructureKind.MDPH,
 }
+# A commune's main mairie is not a neighbourhood place; its annexes are. The annuaire
+# types both "mairie": the name tells them apart.
+MAIRIE = "mairie"
+_ANNEXE = re.compile(r"\b(annexe|quartier|d[ée]l[ée]gu[ée]e|proximit[ée])\b", re.IGNORECASE)
 
 DAYS = {
     name: index
@@ -52,42 +64,25 @@ DAYS = {
         ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
     )
 }
-ACCESSIBILITY = {"ACC": Wheelchair.YES, "NAC": Wheelchair.NO}
+# The annuaire's accessibility codes: ACC accessible, DEM accessible with help on
+# request, NAC not accessible.
+ACCESSIBILITY = {"ACC": Wheelchair.YES, "DEM": Wheelchair.PARTIAL, "NAC": Wheelchair.NO}
+ON_REQUEST = "DEM"
 NESTED = ("pivot", "adresse", "telephone", "adresse_courriel", "site_internet", "plage_ouverture")
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Where the records are, by the first array met in the file.
 RECORD_PREFIXES = {"service", "results", "records", ""}
 
 
-def _records_prefix(stream):
-    """'service.item', 'results.item'… : found by parsing only the start of the file."""
-    try:
-        # Metadata (counts, facets) may come first; the records are not far behind.
-        for _prefix_event in zip(range(10_000), ijson.parse(stream), strict=False):
-            prefix, event, _value = _prefix_event[1]
-            if event == "start_array" and prefix in RECORD_PREFIXES:
-                return f"{prefix}.item" if prefix else "item"
-    except ijson.JSONError as error:
-        raise ImportFileError(_("JSON illisible : %(error)s") % {"error": error}) from None
-    raise ImportFileError(
-        _('Aucune liste de fiches trouvée : attendu {"service": [...]} ou une liste JSON.')
-    )
-
-
 def read(stream):
     """Records and Skipped rows of an annuaire file opened in binary mode."""
-    prefix = _records_prefix(stream)
-    stream.seek(0)
-    number = 0
-    try:
-        for raw in ijson.items(stream, prefix, use_float=True):
-            number += 1
-            yield to_record(number, raw)
-    except ijson.JSONError as error:
-        raise ImportFileError(
-            _("JSON illisible après la fiche n° %(number)s : %(error)s")
-            % {"number": number, "error": error}
-        ) from None
+    prefix = jsonstream.records_prefix(
+        stream,
+        RECORD_PREFIXES,
+        _('Aucune liste de fiches trouvée : attendu {"service": [...]} ou une liste JSON.'),
+    )
+    for number, raw in jsonstream.items(stream, prefix):
+        yield to_record(number, raw)
 
 
 # --- One record ---------------------------------------------------------------------------
@@ -103,7 +98,7 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def _unnest(raw, errors):
+def _unnest(raw, unreadable):
     """API records carry nested fields as JSON strings, sometimes under 'fields'."""
     if isinstance(raw.get("fields"), dict):
         raw = {**raw["fields"], **{k: v for k, v in raw.items() if k != "fields"}}
@@ -114,7 +109,7 @@ def _unnest(raw, errors):
             try:
                 record[key] = json.loads(value)
             except ValueError:
-                errors.append(_("champ « %(field)s » illisible (JSON)") % {"field": key})
+                unreadable.append(key)
                 record[key] = []
     return record
 
@@ -138,6 +133,8 @@ def _kind(record):
     for code in types:
         if code.lower() in KINDS:
             return KINDS[code.lower()], None
+        if code.lower() == MAIRIE and _ANNEXE.search(_text(record.get("nom"))):
+            return StructureKind.MAIRIE_DE_QUARTIER, None
     return None, ", ".join(t for t in types if t) or _("aucun")
 
 
@@ -155,15 +152,47 @@ def physical_address(addresses):
     return min(candidates, key=rank)
 
 
-def _coordinate(value, errors, name):
+def _coordinate(value, limit):
+    """A coordinate, None if absent; ValueError if unreadable or out of range."""
     text = _text(value).replace(",", ".")
     if not text:
         return None
+    number = float(text)
+    if not -limit <= number <= limit:
+        raise ValueError
+    return number
+
+
+def _position(address, record):
     try:
-        return float(text)
+        latitude = _coordinate(address.get("latitude"), 90)
+        longitude = _coordinate(address.get("longitude"), 180)
     except ValueError:
-        errors.append(_("%(name)s illisible : « %(value)s »") % {"name": name, "value": value})
-        return None
+        record.drop(
+            _("position"),
+            f"{address.get('latitude')}, {address.get('longitude')}",
+            _("latitude ou longitude illisible : l'adresse sera géocodée"),
+        )
+        return None, None
+    if (latitude is None) != (longitude is None):
+        return None, None
+    return latitude, longitude
+
+
+def _phone(items, record):
+    """The first number that is one; if none is, the first one set aside."""
+    values = [_text(i.get("valeur") if isinstance(i, dict) else i) for i in _as_list(items)]
+    values = [value for value in values if value]
+    reasons = []
+    for value in values:
+        try:
+            record.values["phone"] = normalize_phone(value)
+            return
+        except ValueError as error:
+            reasons.append(error)
+    record.values["phone"] = ""
+    if values:
+        record.drop(_("téléphone"), values[0], reasons[0])
 
 
 def _first_value(items):
@@ -183,7 +212,7 @@ def parse_modification_date(text):
     return naive.replace(tzinfo=PARIS)
 
 
-def _hours(ranges, errors):
+def _hours(ranges, record):
     hours = ParsedHours(holidays_rule="closed")
     comments = []
     for item in _as_list(ranges):
@@ -192,9 +221,10 @@ def _hours(ranges, errors):
         first = DAYS.get(_text(item.get("nom_jour_debut")).lower())
         last = DAYS.get(_text(item.get("nom_jour_fin") or item.get("nom_jour_debut")).lower())
         if first is None or last is None:
-            errors.append(
-                _("jours d'ouverture illisibles : « %(first)s » à « %(last)s »")
-                % {"first": item.get("nom_jour_debut"), "last": item.get("nom_jour_fin")}
+            record.drop(
+                _("horaires"),
+                f"{item.get('nom_jour_debut')} – {item.get('nom_jour_fin')}",
+                _("jours d'ouverture illisibles"),
             )
             continue
         days = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
@@ -208,12 +238,13 @@ def _hours(ranges, errors):
             try:
                 opens, closes = parse_time(opens), parse_time(closes)
             except ValueError as error:
-                errors.append(str(error))
+                record.drop(_("horaires"), f"{opens}–{closes}", error)
                 continue
             if opens >= closes:
-                errors.append(
-                    _("l'heure de fermeture doit suivre l'heure d'ouverture (%(o)s–%(c)s)")
-                    % {"o": f"{opens:%H:%M}", "c": f"{closes:%H:%M}"}
+                record.drop(
+                    _("horaires"),
+                    f"{opens:%H:%M}–{closes:%H:%M}",
+                    _("l'heure de fermeture doit suivre l'heure d'ouverture"),
                 )
                 continue
             hours.slots.extend((day, opens, closes) for day in days)
@@ -224,10 +255,12 @@ def _hours(ranges, errors):
 
 
 def to_record(number, raw):
-    errors = []
     if not isinstance(raw, dict):
         return Record(number, "?", errors=[_("la fiche n'est pas un objet JSON")])
-    record = _unnest(raw, errors)
+    if problem := refusal(raw):
+        return Record(number, _text(raw.get("nom"))[:200] or "?", errors=[problem])
+    errors, unreadable = [], []
+    record = _unnest(raw, unreadable)
     name = _text(record.get("nom"))
     label = name or _text(record.get("id")) or "?"
     kind, types = _kind(record)
@@ -236,63 +269,75 @@ def to_record(number, raw):
     source_id = _text(record.get("id"))
     if not source_id:
         errors.append(_("identifiant « id » manquant"))
+    if not name:
+        errors.append(_("nom manquant"))
+    result = Record(
+        number,
+        label,
+        source=SOURCE,
+        source_id=source_id,
+        errors=errors,
+        follows_source_dates=True,
+        kind_defaults=True,
+    )
     address = physical_address(record.get("adresse"))
     communes = _communes(record)
     insee = _text(address.get("code_insee_commune")) or (sorted(communes)[0] if communes else "")
-    latitude = _coordinate(address.get("latitude"), errors, _("latitude"))
-    longitude = _coordinate(address.get("longitude"), errors, _("longitude"))
+    latitude, longitude = _position(address, result)
     complement = " ".join(
         part
         for part in (_text(address.get("complement1")), _text(address.get("complement2")))
         if part
     )
-    hours, note = _hours(record.get("plage_ouverture"), errors)
-    values = {
-        "name": name[:200],
-        "kind": kind.value,
-        "street": _text(address.get("numero_voie"))[:250],
-        "address_complement": complement[:250],
-        "postcode": _text(address.get("code_postal")),
-        "city": _text(address.get("nom_commune"))[:120],
-        "insee_code": insee,
-        "latitude": latitude,
-        "longitude": longitude,
-        "coordinates_source": CoordinatesSource.IMPORTED.value if latitude is not None else "",
-        "phone": _first_value(record.get("telephone")),
-        "email": _first_value(record.get("adresse_courriel")),
-        "website": _first_value(record.get("site_internet")),
-        "hours_note": note[:300],
-    }
-    accessibility = ACCESSIBILITY.get(_text(address.get("accessibilite")).upper())
-    if accessibility:
-        values["wheelchair"] = accessibility.value
-    if _text(address.get("note_accessibilite")):
-        values["accessibility_details"] = _text(address.get("note_accessibilite"))
+    result.hours, note = _hours(record.get("plage_ouverture"), result)
+    result.values.update(
+        {
+            "name": name[:200],
+            "kind": kind.value,
+            "street": _text(address.get("numero_voie"))[:250],
+            "address_complement": complement[:250],
+            "postcode": _text(address.get("code_postal")),
+            "city": _text(address.get("nom_commune"))[:120],
+            "insee_code": insee,
+            "latitude": latitude,
+            "longitude": longitude,
+            "coordinates_source": CoordinatesSource.IMPORTED.value if latitude is not None else "",
+            "email": _first_value(record.get("adresse_courriel")),
+            "website": _first_value(record.get("site_internet")),
+            "hours_note": note[:1000],
+        }
+    )
+    _phone(record.get("telephone"), result)
+    for key in unreadable:
+        result.drop(key, "…", _("champ illisible (JSON)"))
+    if siret := _text(record.get("siret")):
+        result.values["siret"] = siret
+    code = _text(address.get("accessibilite")).upper()
+    if code in ACCESSIBILITY:
+        result.values["wheelchair"] = ACCESSIBILITY[code].value
+    elif code:
+        result.drop(_("accessibilité"), code, _("code inconnu (attendu ACC, DEM ou NAC)"))
+    details = _text(address.get("note_accessibilite"))
+    if not details and code == ON_REQUEST:
+        details = _("Accessible avec une aide, sur demande.")
+    if details:
+        result.values["accessibility_details"] = details
     updated = None
     if _text(record.get("date_modification")):
         try:
             updated = parse_modification_date(record["date_modification"])
         except ValueError:
-            errors.append(
-                _("date_modification illisible : « %(value)s » (attendu jj/mm/aaaa hh:mm:ss)")
-                % {"value": record["date_modification"]}
+            result.drop(
+                "date_modification",
+                record["date_modification"],
+                _("date illisible (attendu jj/mm/aaaa hh:mm:ss)"),
             )
-    values["source_updated_at"] = updated
-    on_create = {"status": Status.PUBLISHED.value}
+    result.source_updated_at = updated
+    result.on_create = {"status": Status.PUBLISHED.value}
     if updated:
         # The administration's own last update is the human check we can vouch for.
-        on_create.update(
+        result.on_create.update(
             last_verified_at=updated, verification_method=VerificationMethod.IMPORT.value
         )
-    return Record(
-        number,
-        label,
-        source=SOURCE,
-        source_id=source_id,
-        values=values,
-        on_create=on_create,
-        hours=hours,
-        communes=communes | ({insee} if insee else set()),
-        errors=errors,
-        follows_source_dates=True,
-    )
+    result.communes = communes | ({insee} if insee else set())
+    return result

@@ -1,26 +1,39 @@
-"""The upsert of imported records into the directory, batch by batch.
+"""The upsert of imported records into the directory, batch by batch, in one transaction.
 
 Every record is validated like an admin edit (model `full_clean()`, the same
 field validators and `clean()` rules) before anything is written; the
-database then enforces its constraints. Records are written in batches for
-speed; if the database refuses a batch, it is written again one record per
-savepoint, so a bad record is reported and never leaves half an entry while
-the good ones go in. A dry run does all of it inside a transaction that is
-rolled back; `strict` rolls back everything at the first invalid record.
+database then enforces its constraints. A field that fails is set aside — the
+record goes in without it and the report says which field, which value and
+why; only a record that cannot be an entry (no name, no way to place it) is
+refused. Records are written in batches for speed; if the database refuses a
+batch, it is written again one record per savepoint, so a bad record is
+reported and never leaves half an entry while the good ones go in.
+
+The whole file is one transaction: a file that fails half-way (truncated,
+unreadable, a crash) writes nothing. A dry run does all of it and rolls back;
+`strict` rolls back everything at the first invalid record.
+
+Records are matched to existing entries by opendata.matching (source record,
+SIRET, name and position, address): one place is one entry, whatever the
+number of sources. Per field, the entry remembers where its value came from
+(`Structure.field_origins`); a value an agent or a partner set by hand is left
+alone until an agent releases it.
 """
 
 import collections
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actors.enums import CoordinatesSource, ExceptionKind, Status
+from actors.bulkinsert import insert_rows
+from actors.enums import CoordinatesSource, ExceptionKind, Status, StructureKind
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import (
+    KindDefaults,
     Language,
     Need,
     Neighbourhood,
@@ -28,9 +41,12 @@ from actors.models import (
     OpeningSlot,
     Public,
     Structure,
+    StructureSource,
 )
+from actors.models.structures import MANUAL
 
 from . import bulk
+from .matching import MatchIndex, Pending
 from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
 
@@ -39,9 +55,11 @@ BATCH_SIZE = 500
 TRACKED = [
     f.attname
     for f in Structure._meta.concrete_fields
-    if not (f.primary_key or f.generated) and f.attname not in {"created_at", "updated_at"}
+    if not (f.primary_key or f.generated)
+    and f.attname not in {"created_at", "updated_at", "field_origins"}
 ]
 ADDRESS_FIELDS = ("street", "postcode", "city")
+POSITION_FIELDS = ("latitude", "longitude", "coordinates_source")
 RELATIONS = {"needs": Need, "publics": Public, "languages": Language}
 # FK targets are resolved by the importer from rows it has loaded: not re-queried per row.
 CLEAN_EXCLUDE = ["neighbourhood", "parent", "verified_by"]
@@ -50,10 +68,17 @@ FIELDS = [
     for f in Structure._meta.concrete_fields
     if not (f.primary_key or f.generated or f.name in CLEAN_EXCLUDE)
 ]
+# Without these a record is not an entry: an error here refuses it.
+ESSENTIAL = {"name", "slug", NON_FIELD_ERRORS}
+SET_ASIDE_ROUNDS = 4
 
 
 class StrictAbort(Exception):
     pass
+
+
+class _FileFailed(Exception):
+    """Raised inside the transaction so that it rolls back; carries the file error."""
 
 
 @dataclass
@@ -66,18 +91,46 @@ class Plan:
     exceptions: list | None = None
     relations: dict = field(default_factory=dict)  # "needs" → [ids] to set
     deferred_parent: str = ""
+    # (source, source_id, date) records to attach, and attached ones whose date moves on.
+    new_sources: list = field(default_factory=list)
+    source_dates: list = field(default_factory=list)
+    origins_changed: bool = False
+    pending: Pending | None = None
+
+    @property
+    def changes_entry(self):
+        return bool(
+            self.new
+            or self.fields
+            or self.slots is not None
+            or self.exceptions is not None
+            or self.relations
+            or self.deferred_parent
+            or self.origins_changed
+        )
+
+
+def _label(name):
+    if name in {f.name for f in Structure._meta.fields}:
+        return str(Structure._meta.get_field(name).verbose_name)
+    return name
 
 
 def _messages(error):
     if hasattr(error, "message_dict"):
         parts = []
         for name, messages in error.message_dict.items():
-            label = name
-            if name in {f.name for f in Structure._meta.fields}:
-                label = str(Structure._meta.get_field(name).verbose_name)
-            parts.extend(f"{label} : {message}" for message in messages)
+            parts.extend(f"{_label(name)} : {message}" for message in messages)
         return " ; ".join(parts)
     return " ; ".join(error.messages)
+
+
+def _join_notes(*parts):
+    kept = []
+    for part in parts:
+        if part and not any(part in other for other in kept):
+            kept.append(part)
+    return " — ".join(kept)
 
 
 class Importer:
@@ -100,14 +153,19 @@ class Importer:
         self.report = Report(dry_run=dry_run)
         self.seen = {}  # key → record number: duplicates in the file
         self.present = collections.defaultdict(set)  # source → source ids met in the file
+        self.claimed = {}  # entry id → number of the record that changed it in this import
+        self.refused = set()  # (source, id) of invalid records: their services are reported
+        self.outside = set()  # (source, id) of records outside the territory: services too
         self.deferred_parents = []  # (structure id, parent slug) once every row is in
         self.geocoder_down = False
         self.valid_values = set()  # (field name, value) pairs that passed validation
+        self.related = {}  # entry id → Related, for the batch being planned
         self._taken_slugs = None
 
     # --- Entry point ------------------------------------------------------------------------
 
-    def run(self, records):
+    def run(self, records, services=None):
+        """Import structure records, then service records (data·inclusion), in one transaction."""
         self.needs = dict(Need.objects.values_list("slug", "pk"))
         self.publics = dict(Public.objects.values_list("slug", "pk"))
         self.languages = dict(Language.objects.values_list("slug", "pk"))
@@ -115,16 +173,28 @@ class Importer:
         self.neighbourhoods = {n.slug: n.pk for n in neighbourhoods}
         self.locator = bulk.NeighbourhoodIndex(neighbourhoods)
         self.loader = RelatedLoader()
+        self.kind_defaults = {
+            defaults.kind: (
+                [need.slug for need in defaults.needs.all()],
+                [public.slug for public in defaults.publics.all()],
+            )
+            for defaults in KindDefaults.objects.prefetch_related("needs", "publics")
+        }
+        self.index = MatchIndex()
         try:
-            if self.dry_run or self.strict:
-                with transaction.atomic():
-                    self._consume(records)
-                    transaction.set_rollback(self.dry_run)
-            else:
-                self._consume(records)
+            with transaction.atomic():
+                try:
+                    self._consume(records or ())
+                    if services is not None:
+                        from .services import ServiceWriter
+
+                        ServiceWriter(self).consume(services)
+                except ImportFileError as error:
+                    raise _FileFailed(str(error)) from None
+                transaction.set_rollback(self.dry_run)
         except StrictAbort:
             self.report.aborted = True
-        except ImportFileError as error:
+        except _FileFailed as error:
             self.report.file_error = str(error)
             if self.strict:
                 self.report.aborted = True
@@ -141,6 +211,7 @@ class Importer:
             if item.source and item.source_id:
                 self.present[item.source].add(item.source_id)
             if not self._in_territory(item.communes):
+                self.outside.add(item.key)
                 self._skip(_("hors du territoire demandé"))
                 continue
             batch.append(item)
@@ -158,6 +229,8 @@ class Importer:
         self.report.skipped_reasons[reason] += 1
 
     def _invalid(self, record, message):
+        if record.source:
+            self.refused.add((record.source, record.source_id))
         self.report.invalid += 1
         self.report.problems.append(Problem(record.number, record.label, message))
         if self.strict:
@@ -187,92 +260,219 @@ class Importer:
                 continue
             self.seen[record.key] = record.number
             valid.append(record)
-        self.related = {}
-        existing = self._existing(valid)
-        plans = []
+        targets = self._targets(valid)
+        current = self._load({entry for entry, _how in targets.values() if isinstance(entry, int)})
+        plans, batch_plans = [], {}
         for record in valid:
+            entry, how = targets[id(record)]
+            if entry == "unchanged":
+                self.report.unchanged += 1
+                continue
+            link_to = None
+            if isinstance(entry, Pending):
+                link_to = entry.plan
+            elif isinstance(entry, int) and entry in batch_plans:
+                link_to = batch_plans[entry]
+            elif isinstance(entry, int) and self.claimed.get(entry, record.number) != record.number:
+                link_to = "written"
+            if link_to is not None:
+                self._link(record, entry, link_to, plans)
+                continue
             try:
-                plan = self._plan(record, existing.get(record.key))
+                plan = self._plan(record, current.get(entry), how)
             except ValidationError as error:
                 self._invalid(record, _messages(error))
                 continue
             if plan is None:
                 self.report.unchanged += 1
+                continue
+            plans.append(plan)
+            if plan.new:
+                plan.pending = Pending(plan)
+                self.index.add(
+                    plan.pending,
+                    record.source,
+                    record.source_id,
+                    plan.structure,
+                    record.source_updated_at,
+                )
             else:
-                plans.append(plan)
+                batch_plans[plan.structure.pk] = plan
+                self.claimed[plan.structure.pk] = record.number
         self._write(plans)
 
-    def _existing(self, records):
-        by_source = collections.defaultdict(list)
-        slugs = []
+    def _targets(self, records):
+        """id(record) → (entry id | Pending | "unchanged" | None, how it was matched)."""
+        targets = {}
+        slugs = [r.slug for r in records if not r.source and r.slug]
+        by_slug = dict(Structure.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         for record in records:
-            if record.source:
-                by_source[record.source].append(record.source_id)
-            else:
-                slugs.append(record.slug)
-        if not records:
+            if not record.source:
+                targets[id(record)] = (by_slug.get(record.slug), "slug")
+                continue
+            known = self.index.source_record(record.source, record.source_id)
+            if (
+                known
+                and isinstance(known[0], int)
+                and record.follows_source_dates
+                and record.source_updated_at
+                and known[1]
+                and record.source_updated_at <= known[1]
+            ):
+                # No newer than what we hold from this source: nothing to read or write.
+                targets[id(record)] = ("unchanged", "source")
+                continue
+            targets[id(record)] = self.index.find(record.source, record.source_id, record.values)
+        return targets
+
+    def _load(self, pks):
+        if not pks:
             return {}
-        condition = None
-        for source, ids in by_source.items():
-            part = Structure.objects.filter(source=source, source_id__in=ids)
-            condition = part if condition is None else condition | part
-        if slugs:
-            part = Structure.objects.filter(slug__in=slugs)
-            condition = part if condition is None else condition | part
-        rows = list(condition)
-        self.related.update(self.loader.load(rows))
-        found = {}
-        for structure in rows:
-            if structure.source:
-                found[(structure.source, structure.source_id)] = structure
-            found.setdefault(("", structure.slug), structure)
-        return found
+        rows = list(Structure.objects.filter(pk__in=pks))
+        self.related = self.loader.load(rows)
+        return {row.pk: row for row in rows}
+
+    def _link(self, record, entry, plan, plans):
+        """The record is a place this import already wrote from another record: attach it."""
+        if record.source:
+            link = (record.source, record.source_id, record.source_updated_at)
+            if plan == "written":
+                plan = Plan(record, Structure(pk=entry), new=False)
+                plans.append(plan)
+            plan.new_sources.append(link)
+        self.report.merged += 1
 
     # --- Deciding what changes -----------------------------------------------------------------
 
-    def _plan(self, record, current):
+    def _plan(self, record, current, how):
         """A Plan for a new or changed entry, None if unchanged; ValidationError if invalid."""
-        if current is not None and not record.source and current.source:
+        related = self.related[current.pk] if current else Related()
+        if current is not None and not record.source and related.sources:
             raise ValidationError(
                 _("l'identifiant « %(slug)s » est celui d'une fiche importée de %(source)s")
-                % {"slug": record.slug, "source": current.source}
+                % {"slug": record.slug, "source": related.source.source}
             )
-        incoming_date = record.values.get("source_updated_at")
-        if (
-            current is not None
-            and record.follows_source_dates
-            and incoming_date
-            and current.source_updated_at
-            and incoming_date <= current.source_updated_at
-        ):
-            return None
         new = current is None
-        structure = current or Structure(source=record.source, source_id=record.source_id)
+        structure = current or Structure(kind=StructureKind.AUTRE)
         before = {name: getattr(structure, name) for name in TRACKED}
         values = {**record.on_create, **record.values} if new else dict(record.values)
-        manual = current is not None and current.coordinates_source == CoordinatesSource.MANUAL
-        if manual and record.follows_source_dates:
-            # An agent placed it by hand: the official file does not move it.
-            for name in ("latitude", "longitude", "coordinates_source"):
-                values.pop(name, None)
+        plan = Plan(record, structure, new)
+        kept = self._keep_hand_set(record, structure, values)
+        self._kind_defaults(record, structure, values, related)
         for name, value in values.items():
             setattr(structure, name, value)
-        plan = Plan(record, structure, new)
-        related = self.related.get(structure.pk) if current else Related()
         self._assign_slug(record, structure, current)
         self._locate(record, structure, current, before)
         self._assign_references(record, structure, related, plan)
+        self._plan_children(record, structure, related, plan, kept)
+        self._validate(record, structure, before, new)
         structure.search_text = structure.compute_search_text()
-        self._plan_children(record, structure, related, plan)
+        self._track_sources(record, structure, plan, how, values)
         plan.fields = {name for name in TRACKED if getattr(structure, name) != before[name]}
-        children = plan.slots is not None or plan.exceptions is not None or plan.relations
-        if not (new or plan.fields or children or plan.deferred_parent):
-            return None  # exactly what is stored: nothing to validate or write
-        self._full_clean(structure)
+        if kept:
+            self.report.kept_by_hand += 1
+        if record.set_aside:
+            self.report.partial.append(
+                Problem(record.number, record.label, " ; ".join(map(str, record.set_aside)))
+            )
+        if not (plan.changes_entry or plan.new_sources or plan.source_dates):
+            return None  # exactly what is stored
         if structure.slug != before["slug"]:
             self.taken_slugs.add(structure.slug)
             self.taken_slugs.discard(before["slug"])
         return plan
+
+    def _keep_hand_set(self, record, structure, values):
+        """Drop the values an agent set by hand (official sources only): True if any."""
+        if not record.source or structure.pk is None:
+            return False
+        hand = {n for n, origin in structure.field_origins.items() if origin == MANUAL}
+        if structure.coordinates_source == CoordinatesSource.MANUAL:
+            hand |= {"latitude", "longitude"}  # placed on the map by an agent
+        if "latitude" in hand or "longitude" in hand:
+            hand |= set(POSITION_FIELDS)
+        kept = [name for name in values if name in hand]
+        for name in kept:
+            del values[name]
+        for name in ("needs", "publics", "languages"):
+            if name in hand and getattr(record, name) is not None:
+                setattr(record, name, None)
+                kept.append(name)
+        if "hours" in hand and record.hours is not None:
+            record.hours = None
+            kept.append("hours")
+        return bool(kept)
+
+    def _kind_defaults(self, record, structure, values, related):
+        """An annuaire CIO serves what a CIO serves: the KindDefaults table, when the record
+        says nothing of needs or publics and the entry has none (or is new)."""
+        if not record.kind_defaults:
+            return
+        kind = values.get("kind", structure.kind)
+        needs, publics = self.kind_defaults.get(kind, ([], []))
+        hand = structure.field_origins
+        if record.needs is None and needs and hand.get("needs") != MANUAL and not related.needs:
+            record.needs = list(needs)
+        if (
+            record.publics is None
+            and publics
+            and hand.get("publics") != MANUAL
+            and not related.publics
+        ):
+            record.publics = list(publics)
+
+    def _track_sources(self, record, structure, plan, how, values):
+        """The source record to attach or date, and where each written value came from."""
+        if not record.source:
+            return
+        known = self.index.source_record(record.source, record.source_id)
+        if known is None or not isinstance(known[0], int) or known[0] != structure.pk:
+            plan.new_sources.append((record.source, record.source_id, record.source_updated_at))
+            if not plan.new and how != "source":
+                self.report.merged += 1
+        elif record.source_updated_at and record.source_updated_at != known[1]:
+            plan.source_dates.append((record.source, record.source_id, record.source_updated_at))
+        written = set(values) - {"status", "last_verified_at", "verification_method"}
+        written |= {n for n in ("needs", "publics", "languages") if getattr(record, n) is not None}
+        if record.hours is not None:
+            written.add("hours")
+        origins = dict(structure.field_origins)
+        for name in written:
+            origins[name] = record.source
+        if origins != structure.field_origins:
+            structure.field_origins = origins
+            plan.origins_changed = True
+
+    def _validate(self, record, structure, before, new):
+        """The admin's validation; a failing secondary field is set aside, not the record."""
+        for _round in range(SET_ASIDE_ROUNDS):
+            try:
+                self._full_clean(structure)
+                return
+            except ValidationError as error:
+                problems = getattr(error, "error_dict", None)
+                if not problems or set(problems) & ESSENTIAL:
+                    raise
+                for name, errors in problems.items():
+                    self._set_aside(record, structure, before, new, name, errors)
+        self._full_clean(structure)
+
+    def _set_aside(self, record, structure, before, new, name, errors):
+        """Put the field back as it was (its default on a new entry) and say why."""
+        field_ = Structure._meta.get_field(name)
+        reason = " ; ".join(message for error in errors for message in error.messages)
+        record.drop(field_.verbose_name, getattr(structure, field_.attname), reason)
+        for each in POSITION_FIELDS if name in ("latitude", "longitude") else (name,):
+            attname = Structure._meta.get_field(each).attname
+            default = Structure._meta.get_field(each).get_default()
+            setattr(structure, attname, default if new else before[attname])
+        if name in ("latitude", "longitude") and structure.latitude is None:
+            structure.coordinates_source = CoordinatesSource.UNKNOWN
+            if structure.status == Status.PUBLISHED:
+                structure.status = Status.DRAFT
+            self.report.to_locate.append(
+                Problem(record.number, record.label, _("position invalide, à placer sur la carte"))
+            )
 
     def _full_clean(self, structure):
         """The admin's validation, minus what is known valid already.
@@ -283,13 +483,14 @@ class Importer:
         The model's clean() (rules across fields) runs every time.
         """
         values = {name: getattr(structure, attname) for name, attname in FIELDS}
-        known = [name for name, value in values.items() if (name, value) in self.valid_values]
+        hashable = {n: v for n, v in values.items() if not isinstance(v, dict | list)}
+        known = [name for name, value in hashable.items() if (name, value) in self.valid_values]
         structure.full_clean(
             exclude=CLEAN_EXCLUDE + known, validate_unique=False, validate_constraints=False
         )
         if len(self.valid_values) > 100_000:
             self.valid_values.clear()
-        self.valid_values.update(values.items())
+        self.valid_values.update(hashable.items())
 
     @property
     def taken_slugs(self):
@@ -327,6 +528,10 @@ class Importer:
             structure.latitude, structure.longitude = before["latitude"], before["longitude"]
             structure.coordinates_source = before["coordinates_source"]
             return
+        if current is None and not (structure.street or structure.postcode or structure.city):
+            raise ValidationError(
+                _("ni position ni adresse : impossible de placer la fiche sur la carte")
+            )
         found = self._geocode(structure)
         if found:
             structure.latitude, structure.longitude = found.latitude, found.longitude
@@ -355,12 +560,11 @@ class Importer:
     def _assign_references(self, record, structure, related, plan):
         if record.neighbourhood_slug is not None:
             if record.neighbourhood_slug:
-                if record.neighbourhood_slug not in self.neighbourhoods:
-                    raise ValidationError(
-                        _("quartier inconnu : « %(slug)s »") % {"slug": record.neighbourhood_slug}
-                    )
-                structure.neighbourhood_id = self.neighbourhoods[record.neighbourhood_slug]
-                structure.neighbourhood_is_manual = True
+                if record.neighbourhood_slug in self.neighbourhoods:
+                    structure.neighbourhood_id = self.neighbourhoods[record.neighbourhood_slug]
+                    structure.neighbourhood_is_manual = True
+                else:
+                    record.drop(_("quartier"), record.neighbourhood_slug, _("quartier inconnu"))
             else:
                 structure.neighbourhood_is_manual = False
         if not structure.neighbourhood_is_manual:
@@ -371,7 +575,11 @@ class Importer:
             if not record.parent_slug:
                 structure.parent_id = None
             elif record.parent_slug == structure.slug:
-                raise ValidationError(_("une structure ne peut pas être son propre réseau"))
+                record.drop(
+                    _("réseau"),
+                    record.parent_slug,
+                    _("une structure ne peut être son propre réseau"),
+                )
             elif related.parent_slug != record.parent_slug:
                 plan.deferred_parent = record.parent_slug
         for name, model in RELATIONS.items():
@@ -381,27 +589,39 @@ class Importer:
             known = getattr(self, name)
             unknown = [slug for slug in slugs if slug not in known]
             if unknown:
-                raise ValidationError(
-                    _("%(what)s inconnu(s) : %(slugs)s")
-                    % {"what": model._meta.verbose_name_plural, "slugs": ", ".join(unknown)}
+                record.drop(
+                    model._meta.verbose_name_plural,
+                    ", ".join(unknown),
+                    _("inconnu(s) du guide : les autres sont importés"),
                 )
-            ids = sorted({known[slug] for slug in slugs})
+            ids = sorted({known[slug] for slug in slugs if slug in known})
             if ids != sorted(item.pk for item in getattr(related, name)):
                 plan.relations[name] = ids
 
-    def _plan_children(self, record, structure, related, plan):
+    def _plan_children(self, record, structure, related, plan, kept):
         hours = record.hours
         if hours is None:
             return
         structure.holidays_rule = hours.holidays_rule
+        # A quoted comment is for people: the note. What the rows cannot hold, verbatim.
+        structure.hours_note = _join_notes(
+            record.values.get("hours_note", structure.hours_note if plan.new else ""),
+            hours.note,
+            hours.verbatim,
+        )[:1000]
+        if "hours_to_check" not in record.values:
+            structure.hours_to_check = bool(hours.verbatim)
+        elif hours.verbatim:
+            structure.hours_to_check = True
         slots = sorted(set(hours.slots))
         starts = collections.Counter((weekday, opens) for weekday, opens, _closes in slots)
         if any(count > 1 for count in starts.values()):
-            raise ValidationError(_("deux créneaux commencent le même jour à la même heure"))
+            record.drop(
+                _("horaires"), "", _("deux créneaux commencent le même jour à la même heure")
+            )
+            return
         exceptions = sorted(set(hours.exceptions), key=exception_order)
-        for *_dates, label in exceptions:
-            if len(label) > 200:
-                raise ValidationError(_("motif de fermeture trop long (200 caractères au plus)"))
+        exceptions = [(*e[:5], e[5][:200]) for e in exceptions]
         old_slots = [tuple(slot) for slot in related.slots]
         old_exceptions = [tuple(exception) for exception in related.exceptions]
         if slots != old_slots:
@@ -436,27 +656,62 @@ class Importer:
         else:
             for plan in plans:
                 self._count(plan)
+        for plan in plans:
+            if plan.pending is not None and plan.structure.pk is not None:
+                plan.pending.written(plan.structure.pk)
+            for source, source_id, updated in plan.new_sources + plan.source_dates:
+                self.index.by_source[(source, source_id)] = (plan.structure.pk, updated)
 
     def _count(self, plan):
         if plan.new:
             self.report.created += 1
-        else:
+        elif plan.changes_entry:
             self.report.updated += 1
+        elif not plan.new_sources:
+            self.report.unchanged += 1
 
     def _save(self, plans):
         now = timezone.now()
         created = [p.structure for p in plans if p.new]
-        changed = [p for p in plans if not p.new]
+        changed = [p for p in plans if not p.new and p.changes_entry]
         bulk.create(Structure, created, key="slug", user=self.user)
         if changed:
             for plan in changed:
                 plan.structure.updated_at = now
             fields = set().union(*(plan.fields for plan in changed)) | {"updated_at"}
+            if any(plan.origins_changed for plan in changed):
+                fields.add("field_origins")
             bulk.update(Structure, [p.structure for p in changed], sorted(fields), user=self.user)
         self._replace_children(plans)
+        self._save_sources(plans, now)
         for plan in plans:
             if plan.deferred_parent:
                 self.deferred_parents.append((plan.structure.pk, plan.deferred_parent))
+
+    def _save_sources(self, plans, now):
+        insert_rows(
+            StructureSource,
+            [
+                {
+                    "structure_id": plan.structure.pk,
+                    "source": source,
+                    "source_id": source_id,
+                    "source_updated_at": updated,
+                    "created_at": now,
+                }
+                for plan in plans
+                for source, source_id, updated in plan.new_sources
+            ],
+        )
+        dates = [entry for plan in plans for entry in plan.source_dates]
+        by_source = collections.defaultdict(dict)
+        for source, source_id, updated in dates:
+            by_source[source][source_id] = updated
+        for source, updates in by_source.items():
+            rows = list(StructureSource.objects.filter(source=source, source_id__in=updates))
+            for row in rows:
+                row.source_updated_at = updates[row.source_id]
+            StructureSource.objects.bulk_update(rows, ["source_updated_at"], batch_size=1000)
 
     def _replace(self, model, plans, rows_of):
         """Replace the `model` rows of these plans' structures by rows_of(plan)."""
@@ -494,13 +749,27 @@ class Importer:
                 for starts_on, ends_on, kind, opens, closes, label in p.exceptions
             ],
         )
-        for name, model in RELATIONS.items():
-            column = f"{model._meta.model_name}_id"
-            self._replace(
-                getattr(Structure, name).through,
-                [p for p in plans if name in p.relations],
-                lambda p, name=name, column=column: [{column: pk} for pk in p.relations[name]],
-            )
+        new = {p.structure.pk for p in plans if p.new}
+        for name in RELATIONS:
+            ids = {p.structure.pk: p.relations[name] for p in plans if name in p.relations}
+            self.replace_relation(name, ids, new=new)
+
+    def replace_relation(self, name, ids_by_structure, new=()):
+        """Set a many-to-many relation of several structures at once (with its history)."""
+        column = f"{RELATIONS[name]._meta.model_name}_id"
+        through = getattr(Structure, name).through
+        bulk.delete_children(
+            through,
+            parent="structure_id",
+            ids=[pk for pk in ids_by_structure if pk not in new],
+            user=self.user,
+        )
+        bulk.insert_children(
+            through,
+            [{"structure_id": pk, column: i} for pk, ids in ids_by_structure.items() for i in ids],
+            parent="structure_id",
+            user=self.user,
+        )
 
     def _resolve_deferred_parents(self):
         """Networks named by slug, once every row of the file is in."""
@@ -518,16 +787,15 @@ class Importer:
     def _report_missing(self):
         """Entries of the file's sources that the file no longer has: reported, never deleted."""
         for source, present in self.present.items():
-            rows = Structure.objects.filter(source=source).exclude(status=Status.ARCHIVED)
-            if self.communes or self.departement:
-                in_territory = []
-                for row in rows.values_list("source_id", "name", "insee_code"):
-                    if self._in_territory({row[2]}):
-                        in_territory.append(row)
-                candidates = in_territory
-            else:
-                candidates = rows.values_list("source_id", "name", "insee_code")
-            for source_id, name, _insee in candidates:
-                if source_id not in present:
-                    self.report.missing.append((source, source_id, name))
+            rows = (
+                StructureSource.objects.filter(source=source)
+                .exclude(structure__status=Status.ARCHIVED)
+                .values_list("source_id", "structure__name", "structure__insee_code")
+            )
+            for source_id, name, insee in rows.iterator(chunk_size=10_000):
+                if source_id in present:
+                    continue
+                if (self.communes or self.departement) and not self._in_territory({insee}):
+                    continue
+                self.report.missing.append((source, source_id, name))
         self.report.missing.sort()

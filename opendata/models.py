@@ -6,13 +6,23 @@ from .formats import FORMAT_CHOICES
 
 
 class ImportRun(models.Model):
-    """An import started from the admin: the uploaded file, its dry run, then the real one."""
+    """An import started from the admin: the uploaded files, their dry run, then the real one.
+
+    Both run as background jobs (opendata.tasks, on django-tasks' database backend):
+    the upload answers at once and the run's page follows the job.
+    """
 
     class Status(models.TextChoices):
+        PENDING_CHECK = "pending-check", _("Essai à blanc en attente")
+        CHECKING = "checking", _("Essai à blanc en cours")
         CHECKED = "checked", _("Essai à blanc fait, en attente de confirmation")
+        PENDING_IMPORT = "pending-import", _("Import en attente")
+        IMPORTING = "importing", _("Import en cours")
         IMPORTED = "imported", _("Importé")
         CANCELLED = "cancelled", _("Annulé")
-        FAILED = "failed", _("Fichier illisible")
+        FAILED = "failed", _("Échec : rien n'a été enregistré")
+
+    RUNNING = {Status.PENDING_CHECK, Status.CHECKING, Status.PENDING_IMPORT, Status.IMPORTING}
 
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -24,14 +34,17 @@ class ImportRun(models.Model):
         verbose_name=_("déposé par"),
     )
     format = models.CharField(_("format"), max_length=16, choices=FORMAT_CHOICES)
-    file_name = models.CharField(_("fichier"), max_length=255)
-    # Name of the uploaded copy in OPENDATA_UPLOAD_DIR until the run is confirmed or cancelled.
+    file_name = models.CharField(_("fichier"), max_length=255, blank=True)
+    # Names of the uploaded copies in OPENDATA_UPLOAD_DIR until the run is done.
     stored_name = models.CharField(max_length=64, blank=True, editable=False)
+    services_file_name = models.CharField(_("fichier des services"), max_length=255, blank=True)
+    services_stored_name = models.CharField(max_length=64, blank=True, editable=False)
     communes = models.CharField(_("communes (codes INSEE)"), max_length=500, blank=True)
     departement = models.CharField(_("département"), max_length=3, blank=True)
     status = models.CharField(
-        _("état"), max_length=10, choices=Status.choices, default=Status.CHECKED
+        _("état"), max_length=16, choices=Status.choices, default=Status.PENDING_CHECK
     )
+    error = models.TextField(_("erreur"), blank=True)
     dry_run_report = models.JSONField(_("rapport de l'essai à blanc"), default=dict, blank=True)
     report = models.JSONField(_("rapport de l'import"), default=dict, blank=True)
     imported_at = models.DateTimeField(_("importé le"), null=True, blank=True)
@@ -42,7 +55,22 @@ class ImportRun(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.file_name} ({self.get_status_display()})"
+        return f"{self.file_name or self.services_file_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+    @property
+    def can_confirm(self):
+        """Only a dry run that went to its end, on a readable file, can be confirmed."""
+        report = self.dry_run_report or {}
+        return (
+            self.status == self.Status.CHECKED
+            and bool(report)
+            and not report.get("file_error")
+            and not self.error
+        )
 
     @property
     def summary(self):

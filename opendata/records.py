@@ -1,19 +1,60 @@
 """What a file reader hands the importer, and what the importer reports back.
 
-Readers (annuaire, CSV, JSON) turn each row of a file into a `Record` — plain
-values for Structure fields plus the related rows — or a `Skipped` when the
-row is outside what we import. They never touch the database.
+Readers (annuaire, CSV, JSON, data·inclusion) turn each row of a file into a
+`Record` — plain values for Structure fields plus the related rows — or a
+`Skipped` when the row is outside what we import. They never touch the database.
+
+A bad *field* does not lose the record: the reader sets it aside
+(`Record.set_aside`), the record goes in without it, and the report says which
+field, which value and why, for an agent to fix. Only what cannot be an entry
+(no name, no identifier, control characters) makes the record invalid.
 """
 
 import collections
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from actors.phones import normalize_phone
+
+# A field longer than this is a row error, not a value (descriptions are a few KB).
+MAX_FIELD_CHARS = 100_000
+# NUL and the C0 controls but tab, newline and carriage return: no text of ours holds them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refusal(raw):
+    """bad_text() of any value in a parsed JSON record, or "" if all can be read."""
+    stack = [raw]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif problem := bad_text(value):
+            return problem
+    return ""
+
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read (wrong format, encoding, broken JSON)."""
+
+
+def bad_text(value):
+    """The French reason a raw value cannot be text of ours, or "" if it can."""
+    if not isinstance(value, str):
+        return ""
+    if len(value) > MAX_FIELD_CHARS:
+        return _("champ trop long (%(count)s caractères, %(limit)s au plus)") % {
+            "count": len(value),
+            "limit": MAX_FIELD_CHARS,
+        }
+    if _CONTROL.search(value):
+        return _("caractère de contrôle (octet nul ou invisible) dans un champ")
+    return ""
 
 
 @dataclass
@@ -32,14 +73,43 @@ class Record:
     parent_slug: str | None = None
     neighbourhood_slug: str | None = None  # "" = derive from the position
     communes: set = field(default_factory=set)  # INSEE codes, for the territory filter
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # the record cannot be an entry
+    set_aside: list = field(default_factory=list)  # SetAside: imported without these fields
+    source_updated_at: object = None  # the source's own date for this record
     # Official sources: a record no newer than what we hold changes nothing, so
     # an agent's corrections survive until the source itself changes.
     follows_source_dates: bool = False
+    # Sources that say what a place is, not what it does: the kind's default needs.
+    kind_defaults: bool = False
 
     @property
     def key(self):
         return (self.source, self.source_id) if self.source else ("", self.slug)
+
+    def drop(self, name, value, reason):
+        """Import without this field, and say so (`name` as the agent reads it)."""
+        self.set_aside.append(SetAside(str(name), str(value)[:200], str(reason)))
+
+    def set_phone(self, name, raw):
+        """The canonical phone, or the field set aside."""
+        try:
+            self.values["phone"] = normalize_phone(raw)
+        except ValueError as error:
+            self.drop(name, raw, error)
+
+
+@dataclass
+class SetAside:
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self):
+        return _("%(field)s « %(value)s » : %(reason)s") % {
+            "field": self.field,
+            "value": self.value,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -71,14 +141,20 @@ class Report:
     unchanged: int = 0
     skipped: int = 0
     invalid: int = 0
+    merged: int = 0  # matched an entry of another source (SIRET, name and position, address)
+    kept_by_hand: int = 0  # entries with fields an agent set by hand, left as they were
     skipped_reasons: collections.Counter = field(default_factory=collections.Counter)
     problems: list = field(default_factory=list)  # invalid rows: Problem
+    partial: list = field(default_factory=list)  # imported without some fields: Problem
     to_locate: list = field(default_factory=list)  # imported as drafts, no position: Problem
     warnings: list = field(default_factory=list)  # Problem
     missing: list = field(default_factory=list)  # (source, source_id, name): gone from the file
     file_error: str = ""
     aborted: bool = False  # --strict stopped at the first invalid row
     geocoder_unavailable: bool = False
+    services: collections.Counter = field(default_factory=collections.Counter)  # by outcome
+    orphan_services: list = field(default_factory=list)  # Problem: structure unknown
+    unmapped_thematiques: collections.Counter = field(default_factory=collections.Counter)
 
     @property
     def seen(self):
@@ -112,6 +188,41 @@ class Report:
         if self.file_error:
             lines.append(_("Fichier illisible : %(error)s") % {"error": self.file_error})
         lines.append(self.summary() + ".")
+        if self.merged:
+            lines.append(
+                ngettext(
+                    "%(count)s fiche déjà connue d'une autre source : fusionnée, pas dupliquée.",
+                    "%(count)s fiches déjà connues d'une autre source : fusionnées, "
+                    "pas dupliquées.",
+                    self.merged,
+                )
+                % {"count": self.merged}
+            )
+        if self.kept_by_hand:
+            lines.append(
+                ngettext(
+                    "%(count)s fiche a des champs saisis à la main : la source ne les a pas "
+                    "modifiés.",
+                    "%(count)s fiches ont des champs saisis à la main : la source ne les a pas "
+                    "modifiés.",
+                    self.kept_by_hand,
+                )
+                % {"count": self.kept_by_hand}
+            )
+        if self.services:
+            lines.append(
+                _(
+                    "Services : %(created)s créé(s), %(updated)s mis à jour, "
+                    "%(unchanged)s inchangé(s), %(removed)s retiré(s), %(invalid)s invalide(s)."
+                )
+                % {
+                    "created": self.services["created"],
+                    "updated": self.services["updated"],
+                    "unchanged": self.services["unchanged"],
+                    "removed": self.services["removed"],
+                    "invalid": self.services["invalid"],
+                }
+            )
         if self.seen and self.changed_nothing and not self.aborted:
             lines.append(_("Aucun changement : la base est déjà à jour pour ce fichier."))
         for reason, count in sorted(self.skipped_reasons.items()):
@@ -120,6 +231,8 @@ class Report:
             )
         sections = [
             (_("Lignes invalides"), self.problems),
+            (_("Importées sans certains champs, à corriger"), self.partial),
+            (_("Services dont la structure est inconnue (non importés)"), self.orphan_services),
             (_("Importées en brouillon, position à placer par un agent"), self.to_locate),
             (_("Avertissements"), self.warnings),
         ]
@@ -129,6 +242,15 @@ class Report:
                 lines.extend(f"  - {problem}" for problem in problems[:limit])
                 if len(problems) > limit:
                     lines.append(_("  … et %(count)s autres") % {"count": len(problems) - limit})
+        if self.unmapped_thematiques:
+            lines.append(
+                _("Thématiques qu'aucun besoin du guide ne reprend (%(count)s services) :")
+                % {"count": sum(self.unmapped_thematiques.values())}
+            )
+            lines.extend(
+                f"  - {code} : {count}"
+                for code, count in self.unmapped_thematiques.most_common(limit)
+            )
         if self.geocoder_unavailable:
             lines.append(
                 _(
@@ -164,5 +286,9 @@ class Report:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "invalid": self.invalid,
+            "merged": self.merged,
+            "partial": len(self.partial),
+            "services": dict(self.services),
+            "file_error": self.file_error,
             "lines": [str(line) for line in self.lines(limit=500)],
         }

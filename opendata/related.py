@@ -18,9 +18,11 @@ from actors.models import (
     OpeningSlot,
     Public,
     Structure,
+    StructureSource,
 )
 
 Slot = collections.namedtuple("Slot", "weekday opens closes")
+SourceRecord = collections.namedtuple("SourceRecord", "source source_id source_updated_at")
 DatedException = collections.namedtuple(
     "DatedException", "starts_on ends_on kind opens closes label"
 )
@@ -36,6 +38,12 @@ class Related:
     exceptions: list = field(default_factory=list)  # DatedException
     parent_slug: str = ""
     neighbourhood_slug: str = ""
+    sources: list = field(default_factory=list)  # SourceRecord, the first one first
+
+    @property
+    def source(self):
+        """The record the entry first came from (the upsert key of our own formats)."""
+        return self.sources[0] if self.sources else None
 
 
 class RelatedLoader:
@@ -74,6 +82,11 @@ class RelatedLoader:
         )
         for structure_id, *values in exceptions:
             related[structure_id].exceptions.append(DatedException(*values))
+        sources = StructureSource.objects.filter(structure_id__in=ids).order_by("pk")
+        for structure_id, *values in sources.values_list(
+            "structure_id", "source", "source_id", "source_updated_at"
+        ):
+            related[structure_id].sources.append(SourceRecord(*values))
         parent_ids = {s.parent_id for s in structures if s.parent_id}
         parents = dict(Structure.objects.filter(pk__in=parent_ids).values_list("pk", "slug"))
         for structure in structures:

@@ -20,7 +20,7 @@ from actors.enums import CoordinatesSource, Status, StructureKind, VerificationM
 from actors.text import normalize
 
 from .opening_hours import format_opening_hours, parse_opening_hours
-from .records import ImportFileError, Record
+from .records import MAX_FIELD_CHARS, ImportFileError, Record, bad_text
 
 LIST_SEPARATOR = "|"
 TRUE_WORDS = {"oui", "o", "1", "true", "vrai", "yes", "x"}
@@ -31,7 +31,7 @@ FALSE_WORDS = {"non", "n", "0", "false", "faux", "no", ""}
 class Column:
     name: str  # header in the file
     field: str  # Structure attribute (or relation) it maps to
-    kind: str = "text"  # text, bool, float, datetime, choice, list, hours, ref
+    kind: str = "text"  # text, bool, float, datetime, choice, list, hours, ref, phone
     choices: type | None = None
 
 
@@ -53,7 +53,7 @@ COLUMNS = [
     Column("origine_position", "coordinates_source", "choice", CoordinatesSource),
     Column("quartier", "neighbourhood", "ref"),
     Column("transports", "public_transport"),
-    Column("telephone", "phone"),
+    Column("telephone", "phone", "phone"),
     Column("courriel", "email"),
     Column("site_web", "website"),
     Column("sans_rendez_vous", "walk_in", "bool"),
@@ -73,6 +73,8 @@ COLUMNS = [
     Column("details_accessibilite", "accessibility_details"),
     Column("horaires", "hours", "hours"),
     Column("remarque_horaires", "hours_note"),
+    Column("horaires_a_verifier", "hours_to_check", "bool"),
+    Column("siret", "siret"),
     Column("verifiee_le", "last_verified_at", "datetime"),
     Column("mode_verification", "verification_method", "choice", VerificationMethod),
     Column("source", "source"),
@@ -83,6 +85,8 @@ HEADER = [column.name for column in COLUMNS]
 BY_NAME = {column.name: column for column in COLUMNS}
 # Choices that may be empty; an empty type, status or wheelchair keeps the default.
 BLANK_CHOICES = {"coordinates_source", "verification_method"}
+# Columns of the entry's first source record (StructureSource), not of the Structure.
+SOURCE_FIELDS = {"source", "source_id", "source_updated_at"}
 
 
 # --- Export: a structure as a row ------------------------------------------------------------
@@ -108,6 +112,12 @@ def structure_row(structure, related, *, native=False):
             value = related.neighbourhood_slug
         elif column.field == "parent":
             value = related.parent_slug
+        elif column.field in SOURCE_FIELDS:
+            value = getattr(related.source, column.field, None) if related.source else None
+            if column.kind == "datetime":
+                value = _datetime_text(value) or (None if native else "")
+            elif value is None:
+                value = ""
         else:
             value = getattr(structure, column.field)
             if column.kind == "bool":
@@ -208,11 +218,19 @@ def _text(value):
 
 
 def to_record(number, row):
-    """A Record from a row of our format (CSV text or JSON values); absent columns untouched."""
+    """A Record from a row of our format (CSV text or JSON values); absent columns untouched.
+
+    A cell that cannot be read is set aside (the row goes in without it); control
+    characters or a huge cell make the whole row invalid.
+    """
     record = Record(number, _text(row.get("nom")) or _text(row.get("identifiant")) or "?")
     for name, raw in row.items():
         column = BY_NAME.get(name)
         if column is None:
+            continue
+        problem = bad_text(raw)
+        if problem:
+            record.errors.append(f"{name} : {problem}")
             continue
         try:
             if column.kind == "bool":
@@ -230,6 +248,8 @@ def to_record(number, row):
                 setattr(record, column.field, _to_list(raw))
             elif column.kind == "hours":
                 record.hours = parse_opening_hours(_text(raw))
+            elif column.kind == "phone":
+                record.set_phone(name, _text(raw))
             elif column.field == "parent":
                 record.parent_slug = _text(raw)
             elif column.field == "neighbourhood":
@@ -237,9 +257,10 @@ def to_record(number, row):
             else:
                 record.values[column.field] = _text(raw)
         except ValueError as error:
-            record.errors.append(f"{name} : {error}")
+            record.drop(name, raw, error)
     record.source = record.values.pop("source", "")
     record.source_id = record.values.pop("source_id", "")
+    record.source_updated_at = record.values.pop("source_updated_at", None)
     record.slug = record.values.get("slug", "")
     if record.source and not record.source_id:
         record.errors.append(_("identifiant_source manquant alors que la source est indiquée"))
@@ -273,7 +294,17 @@ def read_csv(stream):
     reader = csv.reader(text, delimiter=delimiter)
     line = 1
     try:
-        for cells in reader:
+        for cells in _rows(reader):
+            if cells is None:  # a cell over the limit: csv gives up the row
+                number, line = line + 1, reader.line_num + 1
+                yield Record(
+                    number,
+                    "?",
+                    errors=[
+                        _("une cellule dépasse %(limit)s caractères") % {"limit": MAX_FIELD_CHARS}
+                    ],
+                )
+                continue
             number, line = line + 1, reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
@@ -296,6 +327,19 @@ def read_csv(stream):
         raise ImportFileError(
             _("CSV illisible vers la ligne %(line)s : %(error)s") % {"line": line, "error": error}
         ) from None
+
+
+def _rows(reader):
+    """The reader's rows, None for a row with a cell past the field limit."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" not in str(error):
+                raise
+            yield None
 
 
 def read_json(stream):

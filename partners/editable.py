@@ -29,6 +29,7 @@ from actors.models import (
     Public,
     Structure,
 )
+from actors.phones import display_phone
 
 
 def hhmm(value):
@@ -85,6 +86,8 @@ class ScalarField:
             return str(_("oui") if value else _("non"))
         if self.model_field.choices:
             return str(dict(self.model_field.flatchoices).get(value, value))
+        if self.name == "phone":
+            return display_phone(value) or "—"
         return value or "—"
 
 
@@ -288,7 +291,7 @@ class ActorsField(IdentifiedRowsField):
 
     def describe(self, item):
         who = f"{item['name']} — {item['role']}" if item["name"] else item["role"]
-        contact = " · ".join(part for part in (item["phone"], item["email"]) if part)
+        contact = " · ".join(part for part in (display_phone(item["phone"]), item["email"]) if part)
         visibility = _label(ContactVisibility, item["contact_visibility"])
         return f"{who} ({contact or '—'} ; {visibility})"
 
@@ -410,6 +413,7 @@ def apply(structure, values):
     # (model-wide rules in clean() and the constraints still run).
     untouched = [field.name for field in Structure._meta.fields if field.name not in values]
     structure.full_clean(exclude=untouched if structure.pk else None)
+    structure.mark_set_by_hand(values)
     structure.save()
     for name, value in values.items():
         if FIELDS[name].deferred:

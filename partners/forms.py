@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
 from actors.models import Language, Need, OpeningException, Public, Structure
+from actors.phones import PhoneField
 from partners import editable
 from partners.models import ErrorReport
 
@@ -31,6 +32,7 @@ def _checkboxes(model, label):
 class StructureForm(forms.ModelForm):
     """Never saved: its cleaned data becomes a proposal."""
 
+    phone = PhoneField(label=_("Téléphone"), required=False)
     website = forms.URLField(label=_("Site web"), required=False, assume_scheme="https")
     acceslibre_url = forms.URLField(
         label=_("Fiche acceslibre"), required=False, assume_scheme="https"
@@ -137,7 +139,7 @@ class RowForm(forms.Form):
 class ActorForm(RowForm):
     name = forms.CharField(label=_("nom"), required=False, max_length=150)
     role = forms.CharField(label=_("fonction"), max_length=200)
-    phone = forms.CharField(label=_("téléphone"), required=False, max_length=30)
+    phone = PhoneField(label=_("téléphone"), required=False)
     email = forms.EmailField(label=_("courriel"), required=False)
     contact_visibility = forms.ChoiceField(
         label=_("visibilité des coordonnées"),

@@ -26,7 +26,7 @@ _records = partial(HistoricalRecords, app="partners")
 TRACKED = {
     # Derived columns (search_text, database-generated ones) would only be noise in a diff.
     Structure: {
-        "excluded_fields": ["search_text", *_generated(Structure)],
+        "excluded_fields": ["search_text", "field_origins", *_generated(Structure)],
         "m2m_fields": ["needs", "publics", "languages"],
     },
     Actor: {"m2m_fields": ["needs"]},

@@ -6,7 +6,15 @@ import math
 
 from actors import geo
 from actors.enums import Status, StructureKind
-from actors.models import Need, Neighbourhood, OpeningSlot, Permanence, Public, Structure
+from actors.models import (
+    Need,
+    Neighbourhood,
+    OpeningSlot,
+    Permanence,
+    Public,
+    Structure,
+    StructureSource,
+)
 
 _counter = itertools.count(1)
 
@@ -19,6 +27,8 @@ def make_structure(**kwargs):
     needs = kwargs.pop("needs", [])
     publics = kwargs.pop("publics", [])
     hours = kwargs.pop("hours", None)
+    source = (kwargs.pop("source", ""), kwargs.pop("source_id", ""))
+    source_updated_at = kwargs.pop("source_updated_at", None)
     lat, lon = kwargs.pop("at", BREIL_CENTRE)
     values = {
         "name": f"Structure de test {n}",
@@ -33,6 +43,13 @@ def make_structure(**kwargs):
     values.update(kwargs)
     structure = Structure(**values)
     structure.save()
+    if source[0]:
+        StructureSource.objects.create(
+            structure=structure,
+            source=source[0],
+            source_id=source[1],
+            source_updated_at=source_updated_at,
+        )
     if needs:
         structure.needs.set([need(slug) if isinstance(slug, str) else slug for slug in needs])
     if publics:

@@ -111,7 +111,7 @@ def test_unknown_slug_and_page_are_404(client):
 
 def test_detail_is_the_full_record_with_private_contacts_hidden(client):
     host = make_structure(
-        name="Maison de quartier", hours=[(1, T(9), T(12))], phone="02 61 91 00 07"
+        name="Maison de quartier", hours=[(1, T(9), T(12))], phone="+33261910007"
     )
     provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
     Actor.objects.create(structure=host, role="Animatrice", phone="06 39 98 00 01")
@@ -123,7 +123,7 @@ def test_detail_is_the_full_record_with_private_contacts_hidden(client):
     )
     make_permanence(host, provider, needs=["trouver-un-emploi"], title="Permanence emploi")
     body = client.get(f"/api/v1/structures/{host.slug}/").json()
-    assert body["phone"] == "02 61 91 00 07"
+    assert body["phone"] == "+33261910007"
     assert body["opening_slots"] == [{"weekday": 1, "opens": "09:00:00", "closes": "12:00:00"}]
     assert {a["role"]: a["phone"] for a in body["actors"]} == {
         "Animatrice": "",

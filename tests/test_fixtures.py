@@ -121,7 +121,7 @@ def test_seed_demo_points_lie_inside_their_quartier():
     for structure in Structure.objects.select_related("neighbourhood"):
         assert structure.neighbourhood.contains(structure.latitude, structure.longitude)
         assert "exemple" in structure.name
-        assert structure.phone.startswith("02 61 91")  # ARCEP range reserved for fiction
+        assert structure.phone.startswith("+3326191")  # ARCEP range reserved for fiction
         assert structure.email.endswith("@example.org")
 
 

@@ -286,7 +286,7 @@ def test_vcard(client):
     card = response.content.decode()
     assert card.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\n") and card.endswith("END:VCARD\r\n")
     assert "FN:Point info\\; jeunesse\\, centre" in card
-    assert "TEL;TYPE=WORK,VOICE:02 61 91 00 09" in card
+    assert "TEL;TYPE=WORK,VOICE:+33261910009" in card
     assert "mardi 9 h–12 h 30" in card
     assert all(len(line.encode()) <= 75 for line in card.split("\r\n"))
 

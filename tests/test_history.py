@@ -47,7 +47,14 @@ def test_creating_and_editing_a_structure_records_who_when_and_what(staff_client
     url = reverse("admin:actors_structure_change", args=[structure.pk])
     data = _admin_post_data(staff_client.get(url))
     data.update(phone="02 40 41 42 43", last_verified_at_0="", last_verified_at_1="")
-    for prefix in ["opening_slots", "opening_exceptions", "actors", "hosted_permanences"]:
+    for prefix in [
+        "opening_slots",
+        "opening_exceptions",
+        "actors",
+        "hosted_permanences",
+        "services",
+        "sources",
+    ]:
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     data.update(
         {
@@ -64,7 +71,7 @@ def test_creating_and_editing_a_structure_records_who_when_and_what(staff_client
     assert created.history_type == "+" and created.history_user is None
     assert edited.history_type == "~" and edited.history_user == staff_agent
     delta = edited.diff_against(created)
-    assert [(c.field, c.old, c.new) for c in delta.changes] == [("phone", "", "02 40 41 42 43")]
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("phone", "", "+33240414243")]
     slot = OpeningSlot.objects.get(structure=structure)
     assert slot.history.get().history_user == staff_agent
 
@@ -109,7 +116,7 @@ def test_an_agent_restores_a_previous_version(staff_client, staff_agent):
     assert response.status_code == 302, response.context["adminform"].form.errors
 
     structure.refresh_from_db()
-    assert structure.phone == "02 40 00 00 01"
+    assert structure.phone == "+33240000001"
     assert structure.description == ""
     latest = structure.history.latest()
     assert latest.history_user == staff_agent  # the restore is itself in the history

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from actors.enums import CoordinatesSource, HolidaysRule, Status, VerificationMethod, Wheelchair
 from actors.models import GeocodedAddress, OpeningSlot, Structure
+from actors.models.structures import MANUAL
 from opendata import annuaire
 from opendata.importer import Importer
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
@@ -40,32 +41,37 @@ def run_import(path, *args):
 
 
 def imported(source_id):
-    return Structure.objects.get(source=annuaire.SOURCE, source_id=source_id)
+    return Structure.objects.get(sources__source=annuaire.SOURCE, sources__source_id=source_id)
 
 
 def test_loads_the_territory_with_a_clear_report(ban):
     output = run_import(ANNUAIRE, "--departement", "44")
 
-    assert "5 créée(s), 0 mise(s) à jour, 0 inchangée(s), 2 ignorée(s), 1 invalide(s)" in output
+    assert "6 créée(s), 0 mise(s) à jour, 0 inchangée(s), 2 ignorée(s), 0 invalide(s)" in output
     assert "type non retenu (caf) : 1" in output
     assert "hors du territoire demandé : 1" in output
-    assert "CIO de démonstration au courriel faux (fictif)" in output
-    assert "courriel" in output  # the reason, named after the field
+    # A bad e-mail drops the e-mail, not the CIO: the field, the value and why, to fix.
+    partial = output.split("Importées sans certains champs, à corriger (1)")[1]
+    assert "CIO de démonstration au courriel faux (fictif)" in partial
+    assert "courriel « pas-un-courriel » : Saisissez une adresse" in partial
+    faux = Structure.objects.get(name="CIO de démonstration au courriel faux (fictif)")
+    assert (faux.email, faux.status) == ("", Status.PUBLISHED)
     cio = imported("fictif-cio-0001")
     assert cio.kind == "cio"
     assert cio.status == Status.PUBLISHED
     assert (cio.latitude, cio.longitude) == (47.23611, -1.57704)
     assert cio.coordinates_source == CoordinatesSource.IMPORTED
     assert cio.neighbourhood.slug.startswith("breil")
-    assert cio.phone == "02 61 91 10 01"
+    assert cio.phone == "+33261911001"
     assert cio.email == "cio-tilleuls@example.org"
     assert cio.website == "https://example.org/cio-tilleuls"
     assert cio.wheelchair == Wheelchair.YES
     assert cio.hours_note == "Sur rendez-vous le mercredi après-midi"
     assert cio.holidays_rule == HolidaysRule.CLOSED
     paris = zoneinfo.ZoneInfo("Europe/Paris")
-    assert cio.source_updated_at == datetime.datetime(2025, 1, 15, 10, 30, tzinfo=paris)
-    assert cio.last_verified_at == cio.source_updated_at
+    source_updated_at = cio.sources.get().source_updated_at
+    assert source_updated_at == datetime.datetime(2025, 1, 15, 10, 30, tzinfo=paris)
+    assert cio.last_verified_at == source_updated_at
     assert cio.verification_method == VerificationMethod.IMPORT
     slots = [(s.weekday, s.opens, s.closes) for s in cio.opening_slots.all()]
     assert slots == [
@@ -135,7 +141,9 @@ def test_api_records_import_like_the_bulk_file(ban):
 def test_communes_filter_keeps_only_those_communes(ban):
     output = run_import(ANNUAIRE, "--communes", "44143")
     assert "1 créée(s)" in output
-    assert list(Structure.objects.values_list("source_id", flat=True)) == ["fictif-ml-0002"]
+    assert list(Structure.objects.values_list("sources__source_id", flat=True)) == [
+        "fictif-ml-0002"
+    ]
 
 
 def test_a_second_import_of_the_same_file_changes_nothing_and_says_so(ban):
@@ -145,7 +153,7 @@ def test_a_second_import_of_the_same_file_changes_nothing_and_says_so(ban):
 
     output = run_import(ANNUAIRE, "--departement", "44")
 
-    assert "0 créée(s), 0 mise(s) à jour, 5 inchangée(s)" in output
+    assert "0 créée(s), 0 mise(s) à jour, 6 inchangée(s)" in output
     assert "Aucun changement" in output
     assert list(Structure.objects.order_by("pk").values()) == before
     assert OpeningSlot.objects.count() == slots_before
@@ -166,9 +174,9 @@ def test_a_newer_record_updates_source_fields_and_keeps_the_agents_work(ban, tmp
 
     output = run_import(newer, "--departement", "44")
 
-    assert "1 mise(s) à jour, 4 inchangée(s)" in output
+    assert "1 mise(s) à jour, 5 inchangée(s)" in output
     cio.refresh_from_db()
-    assert cio.phone == "02 61 91 19 99"
+    assert cio.phone == "+33261911999"
     assert cio.description == "Enrichie par une agente."
     assert cio.public_transport == "Tram fictif, arrêt Exemple"
 
@@ -190,15 +198,19 @@ def test_disappeared_records_are_reported_never_deleted(ban, tmp_path):
 def test_dry_run_writes_nothing(ban):
     output = run_import(ANNUAIRE, "--departement", "44", "--dry-run")
     assert "Essai à blanc" in output
-    assert "5 créée(s)" in output
+    assert "6 créée(s)" in output
     assert not Structure.objects.exists()
     assert not OpeningSlot.objects.exists()
     assert not GeocodedAddress.objects.exists()
 
 
-def test_strict_stops_at_the_first_invalid_record_and_keeps_nothing(ban):
+def test_strict_stops_at_the_first_invalid_record_and_keeps_nothing(ban, tmp_path):
+    data = json.loads(ANNUAIRE.read_text())
+    del data["service"][-1]["id"]  # a record that cannot be an entry
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data))
     with pytest.raises(CommandError, match="interrompu"):
-        run_import(ANNUAIRE, "--departement", "44", "--strict")
+        run_import(broken, "--departement", "44", "--strict")
     assert not Structure.objects.exists()
 
 
@@ -219,12 +231,21 @@ def test_an_agents_manual_position_survives_a_newer_record(ban, tmp_path):
     assert (cio.latitude, cio.longitude) == (47.2370, -1.5780)
 
 
-def test_an_entry_of_the_guide_is_never_taken_over_by_a_source_record(ban):
-    mine = make_structure(name="CIO de démonstration des Tilleuls (fictif)")
-    run_import(ANNUAIRE, "--departement", "44")
+def test_an_agents_entry_for_the_same_place_is_merged_and_keeps_its_hand_set_fields(ban):
+    mine = make_structure(
+        name="CIO de démonstration des Tilleuls (fictif)",
+        kind="cio",
+        phone="02 61 91 00 00",
+        field_origins={"phone": MANUAL},
+    )
+    output = run_import(ANNUAIRE, "--departement", "44")
+    assert "1 fiche déjà connue d'une autre source : fusionnée, pas dupliquée." in output
+    assert "1 fiche a des champs saisis à la main" in output
+    assert imported("fictif-cio-0001") == mine  # same name within 50 m: one place, one entry
     mine.refresh_from_db()
-    assert mine.source == ""
-    assert imported("fictif-cio-0001").slug != mine.slug
+    assert mine.phone == "+33261910000"  # the agent's number wins over the source's
+    assert mine.email == "cio-tilleuls@example.org"  # what the agent did not set is updated
+    assert mine.field_origins["email"] == annuaire.SOURCE
 
 
 @pytest.mark.parametrize(
@@ -279,4 +300,4 @@ def test_record_reader_maps_a_comment_only_range_and_odd_days():
 def test_importer_accepts_an_iterable_of_records(ban):
     with ANNUAIRE.open("rb") as stream:
         report = Importer(communes=["44109"]).run(annuaire.read(stream))
-    assert (report.created, report.invalid) == (4, 1)
+    assert (report.created, report.invalid, len(report.partial)) == (5, 0, 1)

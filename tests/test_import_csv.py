@@ -65,7 +65,7 @@ def test_a_good_row_becomes_a_published_entry(tmp_path):
         "congés",
     )
     assert cio.neighbourhood.slug.startswith("breil")
-    assert cio.source == ""  # born in this guide: keyed by its identifiant
+    assert not cio.sources.exists()  # born in this guide: keyed by its identifiant
 
 
 @pytest.mark.parametrize("bom", [True, False])
@@ -82,7 +82,7 @@ def test_utf8_with_or_without_bom_and_either_delimiter(tmp_path, ban_server, bom
     assert entry.status == Status.DRAFT  # French label accepted for the status
 
 
-def test_bad_rows_are_reported_with_their_line_and_the_good_ones_go_in(tmp_path):
+def test_a_bad_cell_is_set_aside_and_only_rows_that_cannot_be_entries_are_refused(tmp_path):
     lines = [
         HEADER,
         GOOD,  # line 2
@@ -100,25 +100,37 @@ def test_bad_rows_are_reported_with_their_line_and_the_good_ones_go_in(tmp_path)
     ]
     output = run_import(write(tmp_path, lines))
 
-    assert "1 créée(s), 0 mise(s) à jour, 0 inchangée(s), 0 ignorée(s), 11 invalide(s)" in output
-    assert list(Structure.objects.values_list("slug", flat=True)) == ["cio-des-essais"]
-    expected = {
-        3: "boulangerie",
-        4: "courriel",
-        5: "pas-un-besoin",
+    assert "7 créée(s), 0 mise(s) à jour, 0 inchangée(s), 0 ignorée(s), 5 invalide(s)" in output
+    refused = {
+        3: "impossible de placer",  # no position, no address: nowhere to send anyone
         6: "2 colonnes au lieu de 15",
-        7: "Lu 9h-12h",
-        8: "peut-être",
         9: "en double dans le fichier (déjà n° 2)",
-        10: "latitude",
-        11: "téléphone",
         12: "identifiant",
         13: "nom",
     }
-    for line, words in expected.items():
+    set_aside = {
+        4: "pas-un-courriel",
+        5: "pas-un-besoin",
+        7: "Lu 9h-12h",
+        8: "peut-être",
+        10: "latitude « 123.0 »",
+        11: "appelez-nous",
+    }
+    invalid_part = output.split("Lignes invalides")[1].split("Importées sans certains champs")[0]
+    partial_part = output.split("Importées sans certains champs")[1]
+    for line, words in refused.items():
+        assert f"n° {line} " in invalid_part and words.lower() in invalid_part.lower(), line
+    for line, words in set_aside.items():
         assert any(
-            f"n° {line} " in text and words.lower() in text.lower() for text in output.splitlines()
+            f"n° {line} " in text and words.lower() in text.lower()
+            for text in partial_part.splitlines()
         ), (line, words, output)
+    # What was set aside is not written; the rest of the row is.
+    assert Structure.objects.get(slug="autre-2").email == ""
+    assert Structure.objects.get(slug="autre-8").phone == ""
+    assert not Structure.objects.get(slug="autre-3").needs.exists()
+    moved = Structure.objects.get(slug="autre-7")
+    assert (moved.latitude, moved.status) == (None, Status.DRAFT)  # to place on the map
 
 
 def test_strict_keeps_nothing_when_a_row_is_bad(tmp_path):
@@ -146,7 +158,7 @@ def test_a_changed_cell_updates_the_entry(tmp_path):
     output = run_import(write(tmp_path, [HEADER, changed]))
     assert "1 mise(s) à jour" in output
     cio = Structure.objects.get(slug="cio-des-essais")
-    assert cio.phone == "02 61 91 20 99"
+    assert cio.phone == "+33261912099"
     assert list(cio.publics.values_list("slug", flat=True)) == ["parents"]
 
 
@@ -154,7 +166,7 @@ def test_columns_left_out_of_the_file_are_left_alone(tmp_path):
     cio = make_structure(slug="cio-partiel", description="Écrite par une agente.")
     run_import(write(tmp_path, ["identifiant;telephone", "cio-partiel;02 61 91 20 42"]))
     cio.refresh_from_db()
-    assert cio.phone == "02 61 91 20 42"
+    assert cio.phone == "+33261912042"
     assert cio.description == "Écrite par une agente."
 
 
@@ -226,6 +238,6 @@ def test_imported_rows_go_through_the_history(tmp_path):
     run_import(write(tmp_path, [HEADER, GOOD.replace("02 61 91 20 01", "02 61 91 20 77")]))
 
     assert list(cio.history.values_list("history_type", "phone")) == [
-        ("~", "02 61 91 20 77"),
-        ("+", "02 61 91 20 01"),
+        ("~", "+33261912077"),
+        ("+", "+33261912001"),
     ]

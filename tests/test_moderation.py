@@ -61,7 +61,7 @@ def test_accepting_applies_the_proposal_records_history_and_marks_verified(
 
     assert response.status_code == 302
     structure_a.refresh_from_db()
-    assert structure_a.phone == "02 40 12 34 56"
+    assert structure_a.phone == "+33240123456"
     assert list(structure_a.needs.values_list("slug", flat=True)) == ["stage-de-3e"]
     assert [(s.weekday, s.opens) for s in structure_a.opening_slots.all()] == [
         (2, datetime.time(9))
@@ -186,13 +186,13 @@ def test_accepting_after_the_entry_changed_asks_the_agent_to_choose(
     assert "choisissez la valeur à garder" in page
     assert 'name="choix-phone"' in page and 'name="choix-hours_note"' not in page
     structure_a.refresh_from_db()
-    assert (structure_a.phone, structure_a.hours_note) == ("02 51 00 00 00", "")
+    assert (structure_a.phone, structure_a.hours_note) == ("+33251000000", "")
     proposal.refresh_from_db()
     assert proposal.is_pending
 
     staff_client.post(_review_url(proposal), {"action": "accept", "choix-phone": "current"})
     structure_a.refresh_from_db()
-    assert (structure_a.phone, structure_a.hours_note) == ("02 51 00 00 00", "Fermé le lundi")
+    assert (structure_a.phone, structure_a.hours_note) == ("+33251000000", "Fermé le lundi")
 
 
 def test_the_agent_may_keep_the_proposed_value_in_a_conflict(
@@ -206,7 +206,7 @@ def test_the_agent_may_keep_the_proposed_value_in_a_conflict(
     assert conflict.value.fields == ["phone"]
     proposal.accept(by=staff_agent, resolutions={"phone": "proposed"})
     structure_a.refresh_from_db()
-    assert structure_a.phone == "02 40 12 34 56"
+    assert structure_a.phone == "+33240123456"
 
 
 def test_a_change_elsewhere_on_the_entry_is_kept_not_overwritten(
@@ -217,7 +217,7 @@ def test_a_change_elsewhere_on_the_entry_is_kept_not_overwritten(
     structure_a.save()
     proposal.accept(by=staff_agent)  # no conflict: different fields
     structure_a.refresh_from_db()
-    assert structure_a.phone == "02 40 12 34 56"
+    assert structure_a.phone == "+33240123456"
     assert structure_a.description == "Nouveau texte de l'agent."
 
 
@@ -275,7 +275,7 @@ def test_two_proposals_on_one_field_one_wins_the_other_is_superseded(
         second_as_seen.accept(by=staff_agent)
 
     structure_a.refresh_from_db()
-    assert structure_a.phone == "02 40 11 11 11"
+    assert structure_a.phone == "+33240111111"
     assert structure_a.hours_note == "Note 1"
     assert structure_a.description == ""  # nothing of the loser applied
     second.refresh_from_db()
@@ -292,7 +292,7 @@ def test_a_proposal_on_other_fields_stays_pending(partner_a_client, structure_a,
     assert other.is_pending
     other.accept(by=staff_agent)
     structure_a.refresh_from_db()
-    assert (structure_a.phone, structure_a.hours_note) == ("02 40 11 11 11", "Fermé le jeudi")
+    assert (structure_a.phone, structure_a.hours_note) == ("+33240111111", "Fermé le jeudi")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -406,4 +406,4 @@ def test_an_old_invalid_value_elsewhere_does_not_block_acceptance(
     proposal = _propose(partner_a_client, structure_a, phone="02 40 12 34 56")
     proposal.accept(by=staff_agent)
     structure_a.refresh_from_db()
-    assert structure_a.phone == "02 40 12 34 56"
+    assert structure_a.phone == "+33240123456"

@@ -5,16 +5,22 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from actors.enums import Status
-from actors.models import Structure
+from actors.models import Service, Structure
+from opendata import jsonstream
 from opendata.models import ImportRun
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
 
 pytestmark = pytest.mark.django_db
 
-ANNUAIRE = Path(__file__).parent / "fixtures" / "annuaire-nantes.json"
+FIXTURES = Path(__file__).parent / "fixtures"
+ANNUAIRE = FIXTURES / "annuaire-nantes.json"
+DI_STRUCTURES = FIXTURES / "data-inclusion-structures.json"
+DI_SERVICES = FIXTURES / "data-inclusion-services.json"
 ADD = "admin:opendata_importrun_add"
 
 
@@ -24,61 +30,145 @@ def uploads(settings, tmp_path, ban_server):
     ban_server.add("3 voie fictive du Géocodage 44300 Nantes", 47.2480, -1.5530)
 
 
-def upload(client, content=None, name="annuaire.json", **fields):
+def upload(client, content=None, name="annuaire.json", follow=False, **fields):
     data = {
         "file": SimpleUploadedFile(name, content if content is not None else ANNUAIRE.read_bytes()),
         "format": "annuaire",
         "departement": "44",
         **fields,
     }
-    return client.post(reverse(ADD), data)
+    return client.post(reverse(ADD), data, follow=follow)
 
 
-def test_staff_upload_shows_a_dry_run_report_and_writes_nothing(staff_client):
+def work():
+    """Run the queued jobs through the real worker, as `make run` does in the background."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def test_the_upload_answers_at_once_and_queues_the_dry_run(staff_client):
     response = upload(staff_client)
 
     run = ImportRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:opendata_importrun_confirm", args=[run.pk])
-    assert not Structure.objects.exists()
+    assert run.status == ImportRun.Status.PENDING_CHECK
+    assert DBTaskResult.objects.get().status == "READY"
     page = staff_client.get(response["Location"]).content.decode()
-    assert "Essai à blanc : rien n&#x27;a été enregistré." in page
-    assert "5 créée(s)" in page
-    assert 'name="confirm"' in page
-    assert run.status == ImportRun.Status.CHECKED
+    assert "Essai à blanc en attente" in page
+    assert 'http-equiv="refresh"' in page  # the page follows the job
+    assert 'name="confirm"' not in page
 
 
-def test_confirming_imports_the_file_and_keeps_the_report(staff_client, staff_agent):
+def test_the_worker_runs_the_dry_run_which_writes_nothing(staff_client):
     run_url = upload(staff_client)["Location"]
+    work()
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.CHECKED
+    assert not Structure.objects.exists()
+    page = staff_client.get(run_url).content.decode()
+    assert "Essai à blanc : rien n&#x27;a été enregistré." in page
+    assert "6 créée(s)" in page
+    assert 'name="confirm"' in page and 'http-equiv="refresh"' not in page
+
+
+def test_confirming_queues_the_import_and_keeps_the_report(staff_client, staff_agent):
+    run_url = upload(staff_client)["Location"]
+    work()
 
     response = staff_client.post(run_url, {"confirm": "1"}, follow=True)
+    assert "Import lancé" in response.content.decode()
+    assert ImportRun.objects.get().status == ImportRun.Status.PENDING_IMPORT
+    assert not Structure.objects.exists()
+    work()
 
-    assert Structure.objects.filter(status=Status.PUBLISHED).count() == 4
+    assert Structure.objects.filter(status=Status.PUBLISHED).count() == 5
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.IMPORTED
-    assert run.report["created"] == 5
+    assert run.report["created"] == 6
     assert run.created_by == staff_agent
     assert run.stored_name == ""
-    assert "Import terminé" in response.content.decode()
+    assert "6 créée(s)" in staff_client.get(run_url).content.decode().split("essai à blanc")[0]
     # Confirming again does nothing more.
     staff_client.post(run_url, {"confirm": "1"})
-    assert Structure.objects.count() == 5
+    work()
+    assert Structure.objects.count() == 6
 
 
 def test_cancelling_writes_nothing_and_forgets_the_file(staff_client, settings):
     run_url = upload(staff_client)["Location"]
+    work()
     staff_client.post(run_url, {"cancel": "1"})
     assert ImportRun.objects.get().status == ImportRun.Status.CANCELLED
     assert not Structure.objects.exists()
     assert not list(Path(settings.OPENDATA_UPLOAD_DIR).iterdir())
 
 
-def test_an_unreadable_file_is_reported_without_a_confirm_button(staff_client):
-    response = upload(staff_client, content=b"{pas du json", name="casse.json")
-    page = staff_client.get(response["Location"]).content.decode()
+def test_an_unreadable_file_fails_its_dry_run_which_cannot_be_confirmed(staff_client):
+    run_url = upload(staff_client, content=b"{pas du json", name="casse.json")["Location"]
+    work()
+    page = staff_client.get(run_url).content.decode()
     assert "Fichier illisible" in page
-    assert "Confirmer" not in page
+    assert 'name="confirm"' not in page
     assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+    response = staff_client.post(run_url, {"confirm": "1"}, follow=True)
+    assert "ne peut pas être confirmé" in response.content.decode()
+    work()
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+    assert not Structure.objects.exists()
+
+
+def test_a_crashed_dry_run_is_marked_failed_and_cannot_be_confirmed(staff_client, monkeypatch):
+    def crash(*args, **kwargs):
+        raise MemoryError  # what a hostile file did to the worker before it was refused
+
+    monkeypatch.setattr(jsonstream.ijson, "basic_parse", crash)  # the JSON library, not ours
+    run_url = upload(staff_client)["Location"]
+    work()
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "rien n'a été enregistré" in run.error
+    assert DBTaskResult.objects.get().status == "FAILED"
+    response = staff_client.post(run_url, {"confirm": "1"}, follow=True)
+    assert "ne peut pas être confirmé" in response.content.decode()
+    assert not Structure.objects.exists()
+
+
+def test_data_inclusion_structures_and_services_go_through_the_jobs(staff_client):
+    data = {
+        "file": SimpleUploadedFile("structures.json", DI_STRUCTURES.read_bytes()),
+        "services_file": SimpleUploadedFile("services.json", DI_SERVICES.read_bytes()),
+        "format": "data-inclusion",
+    }
+    run_url = staff_client.post(reverse(ADD), data)["Location"]
+    work()
+    staff_client.post(run_url, {"confirm": "1"})
+    work()
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.IMPORTED, run.error
+    assert run.report["created"] > 0 and run.report["services"]["created"] > 0
+    assert Service.objects.exists()
+
+
+def test_a_services_file_needs_the_data_inclusion_format(staff_client):
+    response = upload(
+        staff_client, services_file=SimpleUploadedFile("services.json", DI_SERVICES.read_bytes())
+    )
+    assert response.status_code == 200
+    assert "ne va qu&#x27;avec data·inclusion" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_a_file_over_the_limit_is_refused(staff_client, settings):
+    settings.OPENDATA_UPLOAD_MAX_MB = 1
+    response = upload(staff_client, content=b" " * (1024 * 1024 + 10))
+    assert response.status_code == 200
+    assert "1 Mo au plus" in response.content.decode()
+    # Far over it: refused from the declared size, before the body is read.
+    response = upload(staff_client, content=b" " * (3 * 1024 * 1024), follow=True)
+    assert "1 Mo au plus" in response.content.decode()
+    assert not ImportRun.objects.exists()
 
 
 def test_bad_territory_is_a_form_error(staff_client):

@@ -273,7 +273,7 @@ def test_a_proposal_leaves_the_live_entry_unchanged(partner_a_client, partner_a,
     proposal = ChangeProposal.objects.get()
     assert proposal.proposed_by == partner_a and proposal.is_pending
     assert proposal.changes == {
-        "phone": "02 40 99 99 99",
+        "phone": "+33240999999",  # stored in its canonical form
         "opening_slots": [{"weekday": 2, "opens": "14:00", "closes": "17:30"}],
     }
     assert proposal.base == {"phone": "", "opening_slots": []}
@@ -413,4 +413,4 @@ def test_line_ends_sent_by_browsers_are_not_a_change(partner_a_client, structure
     Structure.objects.filter(pk=structure_a.pk).update(description="Ligne 1\nLigne 2")
     data = proposal_post(structure_a, description="Ligne 1\r\nLigne 2 ", phone="02 40 99 99 99")
     partner_a_client.post(reverse("partners:propose", args=[structure_a.slug]), data)
-    assert ChangeProposal.objects.get().changes == {"phone": "02 40 99 99 99"}
+    assert ChangeProposal.objects.get().changes == {"phone": "+33240999999"}

@@ -2,12 +2,15 @@ from .geocoding import GeocodedAddress
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
 from .people import Actor, Permanence
+from .services import Service
+from .sources import StructureSource
 from .structures import Structure, StructureQuerySet, unique_slug
-from .taxonomy import Language, Need, Public
+from .taxonomy import KindDefaults, Language, Need, Public
 
 __all__ = [
     "Actor",
     "GeocodedAddress",
+    "KindDefaults",
     "Language",
     "Need",
     "Neighbourhood",
@@ -15,7 +18,9 @@ __all__ = [
     "OpeningSlot",
     "Permanence",
     "Public",
+    "Service",
     "Structure",
     "StructureQuerySet",
+    "StructureSource",
     "unique_slug",
 ]

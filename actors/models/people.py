@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -5,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ContactVisibility, Recurrence, Weekday
+from actors.phones import PhoneValidator, normalize_phone
 
 
 class Actor(models.Model):
@@ -23,7 +25,9 @@ class Actor(models.Model):
         help_text=_("Facultatif : un rôle suffit (« conseiller ou conseillère Mission locale »)."),
     )
     role = models.CharField(_("fonction"), max_length=200)
-    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    phone = models.CharField(
+        _("téléphone"), max_length=30, blank=True, validators=[PhoneValidator()]
+    )
     email = models.EmailField(_("courriel"), blank=True)
     contact_visibility = models.CharField(
         _("visibilité des coordonnées"),
@@ -58,6 +62,10 @@ class Actor(models.Model):
     @property
     def contact_is_public(self):
         return self.contact_visibility == ContactVisibility.PUBLIC
+
+    def clean(self):
+        with contextlib.suppress(ValueError):  # an invalid number is the field's own error
+            self.phone = normalize_phone(self.phone)
 
 
 class PermanenceQuerySet(models.QuerySet):

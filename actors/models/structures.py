@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import functools
 
@@ -24,6 +25,7 @@ from actors.enums import (
     Weekday,
     Wheelchair,
 )
+from actors.phones import PhoneValidator, normalize_phone
 from actors.text import normalize
 
 from .hours import OpeningException, OpeningSlot
@@ -32,10 +34,21 @@ from .people import Permanence
 
 postcode_validator = RegexValidator(r"^\d{5}$", _("Un code postal compte 5 chiffres."))
 insee_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE compte 5 caractères."))
-phone_validator = RegexValidator(
-    r"^\+?[0-9 .()-]{6,25}$",
-    _("Numéro de téléphone invalide : chiffres, espaces et « + » seulement."),
-)
+siret_validator = RegexValidator(r"^\d{14}$", _("Un numéro SIRET compte 14 chiffres."))
+# Where a field's value came from (Structure.field_origins): a source name, or this.
+MANUAL = "manual"
+# What imports may set, field by field ("hours" is the slots, exceptions and holiday rule).
+IMPORTED_FIELDS = frozenset(
+    {
+        "name", "kind", "description", "siret", "street", "address_complement", "postcode",
+        "city", "insee_code", "latitude", "longitude", "phone", "email", "website", "walk_in",
+        "by_appointment", "by_phone", "online", "referral_required", "access_details",
+        "what_to_bring", "is_free", "fees_details", "wheelchair", "acceslibre_url",
+        "accessibility_details", "hours", "hours_note", "needs", "publics", "languages",
+        "public_transport",
+    }
+)  # fmt: skip
+HOURS_PARTS = {"slots": "hours", "exceptions": "hours", "holidays_rule": "hours"}
 
 
 def _ids(items):
@@ -276,7 +289,11 @@ class Structure(models.Model):
 
     # Contact
     phone = models.CharField(
-        _("téléphone"), max_length=30, blank=True, validators=[phone_validator]
+        _("téléphone"),
+        max_length=30,
+        blank=True,
+        validators=[PhoneValidator()],
+        help_text=_("Tout numéro : 02 40 12 34 56, +33 2 40…, un numéro court (39 49), étranger."),
     )
     email = models.EmailField(_("courriel"), blank=True)
     website = models.URLField(_("site web"), blank=True)
@@ -322,7 +339,15 @@ class Structure(models.Model):
     holidays_rule = models.CharField(
         _("jours fériés"), max_length=8, choices=HolidaysRule.choices, default=HolidaysRule.CLOSED
     )
-    hours_note = models.CharField(_("remarque sur les horaires"), max_length=300, blank=True)
+    hours_note = models.CharField(_("remarque sur les horaires"), max_length=1000, blank=True)
+    hours_to_check = models.BooleanField(
+        _("horaires à vérifier"),
+        default=False,
+        help_text=_(
+            "Horaires importés qui ne tiennent pas exactement dans les créneaux : le texte "
+            "d'origine est dans la remarque. Corrigez les créneaux, puis décochez."
+        ),
+    )
 
     # Freshness: a human check, distinct from updated_at (which any save bumps).
     last_verified_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
@@ -338,10 +363,11 @@ class Structure(models.Model):
         _("mode de vérification"), max_length=10, choices=VerificationMethod.choices, blank=True
     )
 
-    # Provenance of imported entries: the upsert key is (source, source_id).
-    source = models.CharField(_("source"), max_length=50, blank=True)
-    source_id = models.CharField(_("identifiant dans la source"), max_length=100, blank=True)
-    source_updated_at = models.DateTimeField(_("mise à jour dans la source"), null=True, blank=True)
+    # Provenance: the records of every source are StructureSource rows; per field, where
+    # the value came from ({"phone": "dora", "email": MANUAL}). A MANUAL value wins over
+    # any import until an agent releases it.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[siret_validator])
+    field_origins = models.JSONField(_("provenance des champs"), default=dict, blank=True)
 
     # Normalised name + description + kind for accent-insensitive search.
     search_text = models.TextField(editable=False, default="")
@@ -385,11 +411,6 @@ class Structure(models.Model):
                 name="structure_published_has_coordinates",
                 condition=~Q(status=Status.PUBLISHED) | Q(latitude__isnull=False),
             ),
-            models.UniqueConstraint(
-                fields=["source", "source_id"],
-                condition=~Q(source_id=""),
-                name="structure_unique_source_record",
-            ),
         ]
         indexes = [
             # Serves the proximity search (within_box): status, latitude bands, then a
@@ -414,6 +435,8 @@ class Structure(models.Model):
         if not self.slug:
             self.slug = unique_slug(self.name)
         self.search_text = self.compute_search_text()
+        with contextlib.suppress(ValueError):  # one canonical form, however it was typed
+            self.phone = normalize_phone(self.phone)
         self.derive_neighbourhood()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -437,10 +460,10 @@ class Structure(models.Model):
             errors["latitude"] = _(
                 "Une fiche publiée doit avoir une position (latitude et longitude)."
             )
-        if self.source_id and not self.source:
-            errors["source"] = _("Indiquez la source de cet identifiant.")
         if errors:
             raise ValidationError(errors)
+        with contextlib.suppress(ValueError):  # an invalid number is the field's own error
+            self.phone = normalize_phone(self.phone)
 
     def compute_search_text(self):
         kind_label = french_kind_label(self.kind)
@@ -450,6 +473,25 @@ class Structure(models.Model):
         """Neighbourhood from the point, unless an agent chose it by hand."""
         if not self.neighbourhood_is_manual:
             self.neighbourhood = Neighbourhood.objects.locate(self.latitude, self.longitude)
+
+    # --- Provenance -------------------------------------------------------------------
+
+    def mark_set_by_hand(self, names):
+        """Values an agent or a partner set: imports leave them alone until released."""
+        for name in names:
+            name = HOURS_PARTS.get(name, name)
+            if name in IMPORTED_FIELDS:
+                self.field_origins[name] = MANUAL
+
+    def release(self, names):
+        """Let the sources update these fields again (the next import sets them)."""
+        for name in names:
+            if self.field_origins.get(name) == MANUAL:
+                del self.field_origins[name]
+
+    @property
+    def fields_set_by_hand(self):
+        return sorted(name for name, origin in self.field_origins.items() if origin == MANUAL)
 
     # --- Business actions ---------------------------------------------------------
 

@@ -7,12 +7,18 @@ by natural key, so re-loading updates rows instead of duplicating them.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from actors.enums import StructureKind
 from actors.text import normalize
 
 
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+class KindManager(models.Manager):
+    def get_by_natural_key(self, kind):
+        return self.get(kind=kind)
 
 
 class Need(models.Model):
@@ -100,3 +106,31 @@ class Language(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class KindDefaults(models.Model):
+    """What a kind of place serves, for whom, when a source says nothing about it.
+
+    The annuaire says a place is a CIO, not what it does: an imported CIO gets the
+    needs and publics of this table, so it is found by need from its first day.
+    Loaded from `fixtures/kind_defaults.json`; read in the admin.
+    """
+
+    kind = models.CharField(_("type"), max_length=32, unique=True, choices=StructureKind.choices)
+    needs = models.ManyToManyField(Need, blank=True, related_name="+", verbose_name=_("besoins"))
+    publics = models.ManyToManyField(
+        Public, blank=True, related_name="+", verbose_name=_("publics")
+    )
+
+    objects = KindManager()
+
+    class Meta:
+        verbose_name = _("besoins et publics par défaut d'un type")
+        verbose_name_plural = _("besoins et publics par défaut des types")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def natural_key(self):
+        return (self.kind,)

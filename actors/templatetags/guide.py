@@ -1,10 +1,9 @@
-import re
 
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from actors import geo
+from actors import geo, phones
 from actors.hours import format_time
 
 register = template.Library()
@@ -35,8 +34,11 @@ def hhmm(value):
 
 @register.filter
 def tel_uri(phone):
-    """International tel: URI for a French number: "02 61 91 00 00" → "tel:+33261910000"."""
-    digits = re.sub(r"[^0-9+]", "", phone or "")
-    if digits.startswith("0") and len(digits) == 10:
-        digits = "+33" + digits[1:]
-    return f"tel:{digits}"
+    """The tel: link of a stored number: "+33261910000" → "tel:+33261910000", "3949" as is."""
+    return phones.tel_uri(phone)
+
+
+@register.filter
+def phone(value):
+    """A stored number as people write it: "02 61 91 00 00", "39 49", "+44 20 7946 0958"."""
+    return phones.display_phone(value)

@@ -2,8 +2,8 @@
 
 Every row is `is_example=True`, every name says "exemple", addresses are
 "voie fictive", phone numbers come from the ranges ARCEP reserves for fiction
-(02 61 91 xx xx) and e-mails use example.org: nothing can be mistaken for a
-real institution's details.
+(02 61 91 xx xx, stored in E.164 as +3326191xxxx) and e-mails use example.org:
+nothing can be mistaken for a real institution's details.
 """
 
 import collections
@@ -407,7 +407,7 @@ class Command(BaseCommand):
                 "public_transport": rng.choice(TRANSPORT).format(
                     line=rng.randint(1, 3), minutes=rng.randint(2, 9)
                 ),
-                "phone": f"02 61 91 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}",
+                "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}",
                 "email": f"contact-{slug}@example.org",
                 "website": f"https://example.org/{slug}",
                 "walk_in": rng.random() < 0.5,
@@ -503,7 +503,7 @@ class Command(BaseCommand):
                 {
                     "structure_id": pk[i],
                     "role": role,
-                    "phone": f"02 61 91 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+                    "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}"
                     if public
                     else "",
                     "contact_visibility": ContactVisibility.PUBLIC

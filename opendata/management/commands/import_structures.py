@@ -1,24 +1,32 @@
 import io
 import os
+from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from django.utils import translation
 from tqdm import tqdm
 
-from opendata.formats import READERS, ProgressReader, parse_communes, parse_departement
+from opendata import formats
+from opendata.formats import DATA_INCLUSION, READERS, ProgressReader
 from opendata.importer import Importer
 
 
 class Command(BaseCommand):
     help = (
-        "Importe des structures depuis l'Annuaire de l'administration (JSON) ou un CSV / JSON "
-        "du guide. Mise à jour idempotente par (source, identifiant dans la source)."
+        "Importe des structures depuis l'Annuaire de l'administration, data·inclusion "
+        "(structures et services) ou un CSV / JSON du guide. Une fiche par lieu : les sources "
+        "qui décrivent le même lieu sont fusionnées. Tout le fichier ou rien."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="fichier à importer")
+        parser.add_argument("file", nargs="?", default="", help="fichier à importer (structures)")
         parser.add_argument("--format", required=True, choices=sorted(READERS))
+        parser.add_argument(
+            "--services",
+            default="",
+            help="data·inclusion : fichier des services (avec ou sans fichier des structures)",
+        )
         territory = parser.add_mutually_exclusive_group()
         territory.add_argument(
             "--communes", default="", help="codes INSEE séparés par des virgules (44109,44143)"
@@ -34,33 +42,47 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="sans barre de progression")
 
-    def handle(self, *args, file, format, communes, departement, dry_run, strict, **options):
+    def handle(
+        self, *args, file, format, services, communes, departement, dry_run, strict, **options
+    ):
         try:
-            communes = parse_communes(communes)
-            departement = parse_departement(departement)
+            communes = formats.parse_communes(communes)
+            departement = formats.parse_departement(departement)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        if not os.path.isfile(file):
-            raise CommandError(f"Fichier introuvable : {file}")
+        if services and format != DATA_INCLUSION:
+            raise CommandError("--services ne vaut que pour --format data-inclusion.")
+        if not file and not services:
+            raise CommandError("Indiquez le fichier à importer.")
+        for path in (file, services):
+            if path and not os.path.isfile(path):
+                raise CommandError(f"Fichier introuvable : {path}")
         importer = Importer(
             dry_run=dry_run, strict=strict, communes=communes, departement=departement
         )
         show_progress = not options["no_progress"] and options["verbosity"] > 0
+        total = sum(os.path.getsize(path) for path in (file, services) if path)
         # DEBUG keeps every query in memory: off for imports of any size.
         with (
             override_settings(DEBUG=False),
             translation.override("fr"),
-            open(file, "rb") as raw,
+            ExitStack() as files,
             tqdm(
-                total=os.path.getsize(file),
-                unit="o",
-                unit_scale=True,
-                desc="Import",
-                disable=not show_progress,
+                total=total, unit="o", unit_scale=True, desc="Import", disable=not show_progress
             ) as bar,
         ):
-            stream = io.BufferedReader(ProgressReader(raw, bar))
-            report = importer.run(READERS[format](stream))
+
+            def opened(path):
+                raw = files.enter_context(open(path, "rb"))  # noqa: SIM115 (closed by the stack)
+                return io.BufferedReader(ProgressReader(raw, bar))
+
+            services_stream = opened(services) if services else None
+            report = importer.run(
+                formats.records(format, opened(file), services=services_stream) if file else (),
+                services=formats.service_records(services_stream, checked=bool(file))
+                if services
+                else None,
+            )
         for line in report.lines():
             self.stdout.write(str(line))
         if report.file_error:

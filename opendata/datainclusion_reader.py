@@ -1,0 +1,288 @@
+"""Reading data·inclusion: its structures and services files (v1 schema), as streams.
+
+data·inclusion is the national hub where DORA, Soliguide, France Travail, the
+Missions locales, France services… publish their places (*structures*) and
+what they offer there (*services*). Its bulk files and its API carry the same
+v1 records, as a JSON list or the API's paginated `{"items": [...], "total": …}`.
+
+Every record is validated with the official `data-inclusion-schema` models. A
+field the schema refuses is set aside (the record goes in without it, the
+report says why); only a record without its identifiers or name is refused.
+The producer (`source`: dora, soliguide…) is kept: an entry's source is
+"data-inclusion/<producer>", its id the data·inclusion id.
+"""
+
+import datetime
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+
+import pydantic
+from data_inclusion.schema import v1
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actors.enums import CoordinatesSource, Status, StructureKind, VerificationMethod
+from actors.text import normalize
+
+from . import jsonstream
+from .datainclusion import NETWORKS
+from .opening_hours import parse_opening_hours
+from .records import Record, SetAside, refusal
+
+SOURCE_PREFIX = "data-inclusion"
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+RECORD_PREFIXES = {"items", "results", "data", ""}
+EXPECTED = gettext_lazy(
+    'Aucune liste trouvée : attendu une liste JSON ou la réponse de l\'API {"items": [...]}.'
+)
+# Without these, a record cannot be an entry (or a service of one).
+STRUCTURE_ESSENTIAL = {"source", "id", "nom"}
+SERVICE_ESSENTIAL = {"source", "id", "structure_id", "nom"}
+SET_ASIDE_ROUNDS = 5
+
+# The kind of a place, from its network, else from its name.
+# ("communes" carries every communal service, not only mairies de quartier: not used.)
+KIND_OF_NETWORK = {network: kind for kind, network in NETWORKS.items() if network != "communes"} | {
+    "france-service": StructureKind.FRANCE_SERVICES,
+    "msap": StructureKind.FRANCE_SERVICES,
+    "mdph": StructureKind.MDPH,
+    "maison-departementale-de-lautonomie": StructureKind.MDPH,
+}
+# fmt: off
+KIND_OF_NAME = [
+    (r"\bcio\b|centre d information et d orientation", StructureKind.CIO),
+    (r"\bmission locale\b", StructureKind.MISSION_LOCALE),
+    (r"\bfrance travail\b|\bpole emploi\b", StructureKind.FRANCE_TRAVAIL),
+    (r"\bfrance services?\b|\bmsap\b", StructureKind.FRANCE_SERVICES),
+    (r"\b(pij|bij|crij)\b|information jeunesse", StructureKind.INFORMATION_JEUNESSE),
+    (r"\bcap emploi\b", StructureKind.CAP_EMPLOI),
+    (r"\be2c\b|ecole de la (2e|deuxieme) chance", StructureKind.E2C),
+    (r"\bmdph\b|maison departementale des personnes handicapees", StructureKind.MDPH),
+    (r"\bcentre (social|socio ?culturel)\b|\bmaison de quartier\b",
+     StructureKind.MAISON_DE_QUARTIER),
+    (r"\bmairie (annexe|de quartier)\b", StructureKind.MAIRIE_DE_QUARTIER),
+]
+# fmt: on
+KIND_OF_NAME = [(re.compile(pattern), kind) for pattern, kind in KIND_OF_NAME]
+# Why the schema refused a value, in French (pydantic's error types).
+REASONS = {
+    "string_too_short": gettext_lazy("trop court"),
+    "string_too_long": gettext_lazy("trop long"),
+    "string_pattern_mismatch": gettext_lazy("format invalide"),
+    "value_error": gettext_lazy("valeur invalide"),
+    "url_parsing": gettext_lazy("adresse web invalide"),
+    "url_scheme": gettext_lazy("adresse web invalide"),
+    "url_type": gettext_lazy("adresse web invalide"),
+    "enum": gettext_lazy("valeur inconnue du référentiel data·inclusion"),
+    "date_from_datetime_parsing": gettext_lazy("date invalide"),
+    "date_parsing": gettext_lazy("date invalide"),
+    "date_type": gettext_lazy("date invalide"),
+    "float_parsing": gettext_lazy("nombre attendu"),
+    "float_type": gettext_lazy("nombre attendu"),
+    "list_type": gettext_lazy("liste attendue"),
+    "set_type": gettext_lazy("liste attendue"),
+    "too_short": gettext_lazy("liste vide"),
+    "string_type": gettext_lazy("texte attendu"),
+    "missing": gettext_lazy("champ obligatoire manquant"),
+}
+
+
+def source_of(producer):
+    return f"{SOURCE_PREFIX}/{producer}"[:50]
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _reason(error):
+    return str(REASONS.get(error["type"], _("refusé par le schéma data·inclusion")))
+
+
+def validate(model, raw, essential, set_aside):
+    """The model instance of `raw`, secondary fields the schema refuses set aside.
+
+    Returns (instance, None), or (None, French reason) when an essential field fails.
+    """
+    raw = dict(raw)
+    for _round in range(SET_ASIDE_ROUNDS):
+        try:
+            return model.model_validate(raw), None
+        except pydantic.ValidationError as error:
+            problems = error.errors()
+        for problem in problems:
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            if name in essential:
+                return None, f"{name} : {_reason(problem)}"
+            if name == "date_maj":
+                # Required by the schema, not by us: kept out of the entry, not of the file.
+                set_aside.append(SetAside(name, _text(raw.get(name)), _reason(problem)))
+                raw[name] = datetime.date.today().isoformat()
+                raw["_no_date"] = True
+                continue
+            if name in raw:
+                set_aside.append(SetAside(name, _text(raw.pop(name)), _reason(problem)))
+    return None, _("refusé par le schéma data·inclusion")
+
+
+def _moment(day, raw):
+    if raw.get("_no_date") or day is None:
+        return None
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)
+
+
+def kind_of(name, networks):
+    for network in networks or ():
+        if kind := KIND_OF_NETWORK.get(
+            str(network.value if hasattr(network, "value") else network)
+        ):
+            return kind
+    words = normalize(name)
+    for pattern, kind in KIND_OF_NAME:
+        if pattern.search(words):
+            return kind
+    return StructureKind.AUTRE
+
+
+def _url(value):
+    return str(value) if value else ""
+
+
+# --- Structures ----------------------------------------------------------------------------
+
+
+def read_structures(stream):
+    """Records of a data·inclusion structures file opened in binary mode."""
+    prefix = jsonstream.records_prefix(stream, RECORD_PREFIXES, EXPECTED)
+    for number, raw in jsonstream.items(stream, prefix):
+        yield structure_record(number, raw)
+
+
+def structure_record(number, raw):
+    if not isinstance(raw, dict):
+        return Record(number, "?", errors=[_("la fiche n'est pas un objet JSON")])
+    label = _text(raw.get("nom"))[:200] or _text(raw.get("id")) or "?"
+    if problem := refusal(raw):
+        return Record(number, label, errors=[problem])
+    set_aside = []
+    item, refused = validate(v1.Structure, raw, STRUCTURE_ESSENTIAL, set_aside)
+    if item is None:
+        return Record(number, label, errors=[refused], set_aside=set_aside)
+    record = Record(
+        number,
+        item.nom,
+        source=source_of(item.source),
+        source_id=item.id,
+        set_aside=set_aside,
+        follows_source_dates=True,
+        kind_defaults=True,
+        source_updated_at=_moment(item.date_maj, raw),
+    )
+    latitude, longitude = item.latitude, item.longitude
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90):
+        latitude = longitude = None
+    record.values.update(
+        {
+            "name": item.nom[:200],
+            "kind": kind_of(item.nom, item.reseaux_porteurs).value,
+            "description": item.description or "",
+            "street": _text(item.adresse)[:250],
+            "address_complement": _text(item.complement_adresse)[:250],
+            "postcode": item.code_postal or "",
+            "city": _text(item.commune)[:120],
+            "insee_code": item.code_insee or "",
+            "latitude": latitude,
+            "longitude": longitude,
+            "coordinates_source": CoordinatesSource.IMPORTED.value if latitude is not None else "",
+            "email": item.courriel or "",
+            "website": _url(item.site_web),
+            "acceslibre_url": _url(item.accessibilite_lieu),
+        }
+    )
+    if item.siret:
+        record.values["siret"] = item.siret
+    if item.telephone:
+        record.set_phone("telephone", item.telephone)
+    if item.horaires_accueil:
+        try:
+            record.hours = parse_opening_hours(item.horaires_accueil)
+        except ValueError as error:
+            record.drop("horaires_accueil", item.horaires_accueil, error)
+    record.on_create = {"status": Status.PUBLISHED.value}
+    if record.source_updated_at:
+        record.on_create.update(
+            last_verified_at=record.source_updated_at,
+            verification_method=VerificationMethod.IMPORT.value,
+        )
+    if item.code_insee:
+        record.communes = {item.code_insee}
+    return record
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceRecord:
+    number: int
+    label: str
+    source: str = ""
+    source_id: str = ""
+    structure_id: str = ""  # the data·inclusion id of its structure
+    values: dict = field(default_factory=dict)  # Service fields
+    publics: list = field(default_factory=list)  # data·inclusion codes
+    errors: list = field(default_factory=list)
+    set_aside: list = field(default_factory=list)
+
+
+def read_services(stream):
+    """ServiceRecords of a data·inclusion services file opened in binary mode."""
+    prefix = jsonstream.records_prefix(stream, RECORD_PREFIXES, EXPECTED)
+    for number, raw in jsonstream.items(stream, prefix):
+        yield service_record(number, raw)
+
+
+def service_record(number, raw):
+    if not isinstance(raw, dict):
+        return ServiceRecord(number, "?", errors=[_("le service n'est pas un objet JSON")])
+    label = _text(raw.get("nom"))[:200] or _text(raw.get("id")) or "?"
+    if problem := refusal(raw):
+        return ServiceRecord(number, label, errors=[problem])
+    set_aside = []
+    item, refused = validate(v1.Service, raw, SERVICE_ESSENTIAL, set_aside)
+    if item is None:
+        return ServiceRecord(number, label, errors=[refused], set_aside=set_aside)
+    modes = {mode.value for mode in item.modes_accueil or ()}
+    frais = item.frais.value if item.frais else None
+    hours = item.horaires_accueil or ""
+    if hours:
+        try:
+            parse_opening_hours(hours)
+        except ValueError as error:
+            set_aside.append(SetAside("horaires_accueil", hours, str(error)))
+            hours = ""
+    conditions = " ".join(
+        part for part in (item.conditions_acces, item.mobilisation_precisions) if part
+    )
+    return ServiceRecord(
+        number,
+        item.nom,
+        source=source_of(item.source),
+        source_id=item.id,
+        structure_id=item.structure_id,
+        values={
+            "name": item.nom[:200],
+            "description": item.description or "",
+            "thematiques": sorted(t.value for t in item.thematiques or ()),
+            "is_free": None if frais is None else frais == v1.Frais.GRATUIT.value,
+            "fees_details": _text(item.frais_precisions)[:300],
+            "in_person": v1.ModeAccueil.EN_PRESENTIEL.value in modes,
+            "remote": v1.ModeAccueil.A_DISTANCE.value in modes,
+            "access_details": conditions,
+            "opening_hours": hours[:1000],
+            "source_updated_at": _moment(item.date_maj, raw),
+        },
+        publics=sorted(p.value for p in item.publics or ()),
+        set_aside=set_aside,
+    )

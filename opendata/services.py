@@ -1,0 +1,261 @@
+"""Writing data·inclusion services onto the entries the structures import made or found.
+
+A service belongs to the entry its structure record is attached to (through
+StructureSource). A service whose structure is known neither from the file
+nor from an earlier import is reported, never silently dropped. A structure
+serves the needs of its services: once the services are in, each touched
+entry's needs and publics become its kind's defaults plus what its services
+serve — unless an agent set them by hand.
+"""
+
+import collections
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.bulkinsert import insert_rows
+from actors.models import Need, Public, Service, Structure
+from actors.models.structures import MANUAL
+
+from .datainclusion_reader import SOURCE_PREFIX
+from .records import Problem
+
+BATCH_SIZE = 2000
+COMPARED = [
+    "name",
+    "description",
+    "thematiques",
+    "is_free",
+    "fees_details",
+    "in_person",
+    "remote",
+    "access_details",
+    "opening_hours",
+    "source_updated_at",
+]
+
+
+class ServiceWriter:
+    def __init__(self, importer):
+        self.importer = importer
+        self.report = importer.report
+        self.by_thematique = collections.defaultdict(set)  # code or category → need ids
+        for pk, codes in Need.objects.values_list("pk", "di_thematiques"):
+            for code in codes:
+                self.by_thematique[code].add(pk)
+                self.by_thematique[code.split("--")[0]].add(pk)
+        self.by_public = collections.defaultdict(set)
+        for pk, codes in Public.objects.values_list("pk", "di_publics"):
+            for code in codes:
+                self.by_public[code].add(pk)
+        self.seen = {}  # (source, id) → record number
+        self.sources = set()
+        self.touched = set()  # entry ids with services in the file
+
+    def consume(self, records):
+        batch = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH_SIZE:
+                self._process(batch)
+                batch = []
+        if batch:
+            self._process(batch)
+        self._remove_stale()
+        self._serve_needs()
+
+    def _invalid(self, record, message):
+        self.report.services["invalid"] += 1
+        self.importer._invalid(record, _("service : %(message)s") % {"message": message})
+
+    def _entry(self, record):
+        known = self.importer.index.source_record(record.source, record.structure_id)
+        if known and isinstance(known[0], int):
+            return known[0]
+        key = (record.source, record.structure_id)
+        if key in self.importer.outside:
+            return "outside"
+        reason = (
+            _("sa structure « %(id)s » est refusée (voir plus haut)")
+            if key in self.importer.refused
+            else _("structure « %(id)s » absente du fichier des structures et du guide")
+        )
+        self.report.services["orphan"] += 1
+        self.report.orphan_services.append(
+            Problem(record.number, record.label, reason % {"id": record.structure_id})
+        )
+        return None
+
+    def _process(self, batch):
+        valid = []
+        for record in batch:
+            if record.errors:
+                self._invalid(record, " ; ".join(record.errors))
+                continue
+            key = (record.source, record.source_id)
+            if key in self.seen:
+                self._invalid(
+                    record,
+                    _("en double dans le fichier (déjà n° %(number)s)")
+                    % {"number": self.seen[key]},
+                )
+                continue
+            self.seen[key] = record.number
+            entry = self._entry(record)
+            if entry == "outside":
+                self.report.skipped += 1
+                continue
+            if entry is None:
+                continue
+            self.sources.add(record.source)
+            self.touched.add(entry)
+            if record.set_aside:
+                self.report.partial.append(
+                    Problem(
+                        record.number,
+                        record.label,
+                        _("service : %(fields)s")
+                        % {"fields": " ; ".join(map(str, record.set_aside))},
+                    )
+                )
+            valid.append((record, entry))
+        existing = self._existing(valid)
+        created, changed, relations = [], [], {}
+        for record, entry in valid:
+            needs = set()
+            for code in record.values["thematiques"]:
+                if code in self.by_thematique:
+                    needs |= self.by_thematique[code]
+                else:
+                    self.report.unmapped_thematiques[code] += 1
+            publics = set().union(*(self.by_public.get(code, set()) for code in record.publics))
+            current = existing.get((record.source, record.source_id))
+            if current is None:
+                service = Service(
+                    structure_id=entry,
+                    source=record.source,
+                    source_id=record.source_id,
+                    **record.values,
+                )
+                created.append(service)
+                relations[id(service)] = (service, needs, publics)
+                continue
+            service, old_needs, old_publics = current
+            differs = service.structure_id != entry or any(
+                getattr(service, name) != record.values[name] for name in COMPARED
+            )
+            if differs:
+                service.structure_id = entry
+                for name in COMPARED:
+                    setattr(service, name, record.values[name])
+                changed.append(service)
+            if differs or needs != old_needs or publics != old_publics:
+                relations[id(service)] = (service, needs, publics)
+                self.report.services["updated"] += 1
+            else:
+                self.report.services["unchanged"] += 1
+        Service.objects.bulk_create(created, batch_size=1000)
+        self.report.services["created"] += len(created)
+        now = timezone.now()
+        for service in changed:
+            service.updated_at = now
+        Service.objects.bulk_update(changed, [*COMPARED, "structure_id", "updated_at"], 1000)
+        self._set_relations(relations.values(), new={id(s) for s in created})
+
+    def _existing(self, valid):
+        """(source, id) → (Service, need ids, public ids) of the batch's known services."""
+        by_source = collections.defaultdict(list)
+        for record, _entry in valid:
+            by_source[record.source].append(record.source_id)
+        found = {}
+        for source, ids in by_source.items():
+            for service in Service.objects.filter(source=source, source_id__in=ids):
+                found[(service.source, service.source_id)] = service
+        pks = {service.pk: key for key, service in found.items()}
+        needs, publics = collections.defaultdict(set), collections.defaultdict(set)
+        for service_id, need_id in Service.needs.through.objects.filter(
+            service_id__in=pks
+        ).values_list("service_id", "need_id"):
+            needs[service_id].add(need_id)
+        for service_id, public_id in Service.publics.through.objects.filter(
+            service_id__in=pks
+        ).values_list("service_id", "public_id"):
+            publics[service_id].add(public_id)
+        return {key: (s, needs[s.pk], publics[s.pk]) for key, s in found.items()}
+
+    def _set_relations(self, items, new):
+        items = list(items)
+        old = [service.pk for service, _n, _p in items if id(service) not in new]
+        for through, column, position in (
+            (Service.needs.through, "need_id", 1),
+            (Service.publics.through, "public_id", 2),
+        ):
+            through.objects.filter(service_id__in=old)._raw_delete(through.objects.db)
+            insert_rows(
+                through,
+                [
+                    {"service_id": item[0].pk, column: pk}
+                    for item in items
+                    for pk in sorted(item[position])
+                ],
+            )
+
+    def _remove_stale(self):
+        """Services a source no longer publishes for the places it still publishes."""
+        touched = sorted(self.touched)
+        for start in range(0, len(touched), BATCH_SIZE):
+            rows = Service.objects.filter(
+                structure_id__in=touched[start : start + BATCH_SIZE], source__in=self.sources
+            ).values_list("pk", "source", "source_id")
+            stale = [pk for pk, source, source_id in rows if (source, source_id) not in self.seen]
+            if stale:
+                Service.objects.filter(pk__in=stale).delete()
+                self.report.services["removed"] += len(stale)
+
+    def _serve_needs(self):
+        """Each touched entry serves its kind's defaults and what its services serve."""
+        defaults = {
+            kind: (
+                {self.importer.needs[slug] for slug in needs if slug in self.importer.needs},
+                {self.importer.publics[slug] for slug in publics if slug in self.importer.publics},
+            )
+            for kind, (needs, publics) in self.importer.kind_defaults.items()
+        }
+        touched = sorted(self.touched)
+        for start in range(0, len(touched), BATCH_SIZE):
+            chunk = touched[start : start + BATCH_SIZE]
+            entries = {
+                pk: (kind, origins)
+                for pk, kind, origins in Structure.objects.filter(pk__in=chunk).values_list(
+                    "pk", "kind", "field_origins"
+                )
+            }
+            for name, through, column in (
+                ("needs", Service.needs.through, "need_id"),
+                ("publics", Service.publics.through, "public_id"),
+            ):
+                wanted = collections.defaultdict(set)
+                for pk, (kind, origins) in entries.items():
+                    if origins.get(name) != MANUAL:
+                        wanted[pk] = set(defaults.get(kind, (set(), set()))[name == "publics"])
+                for structure_id, pk in through.objects.filter(
+                    service__structure_id__in=list(wanted)
+                ).values_list("service__structure_id", column):
+                    wanted[structure_id].add(pk)
+                current = collections.defaultdict(set)
+                structure_through = getattr(Structure, name).through
+                for structure_id, pk in structure_through.objects.filter(
+                    structure_id__in=list(wanted)
+                ).values_list("structure_id", column):
+                    current[structure_id].add(pk)
+                changes = {
+                    pk: sorted(ids) for pk, ids in wanted.items() if ids != current.get(pk, set())
+                }
+                self.importer.replace_relation(name, changes)
+                moved = []
+                for pk in changes:
+                    _kind, origins = entries[pk]
+                    if origins.get(name) != SOURCE_PREFIX:
+                        origins[name] = SOURCE_PREFIX
+                        moved.append(Structure(pk=pk, field_origins=origins))
+                Structure.objects.bulk_update(moved, ["field_origins"], batch_size=1000)
