@@ -22,7 +22,7 @@ setup: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_neighbourhoods
-	$(PY) manage.py loaddata needs publics languages
+	$(PY) manage.py loaddata needs publics languages kind_defaults
 	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py seed_demo --count $(DEMO_COUNT); fi
 
 ## Set everything up and serve http://127.0.0.1:8000 (SQLite by default).

@@ -23,6 +23,7 @@ from actors.models import (
     Neighbourhood,
     Permanence,
     Public,
+    Service,
     Structure,
 )
 from insights.recording import prepare_record, record_prepared
@@ -175,6 +176,7 @@ def structure_detail(request, slug):
             Prefetch(
                 "actors", queryset=Actor.objects.filter(is_active=True).prefetch_related("needs")
             ),
+            Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
             Prefetch(
                 "hosted_permanences",
                 queryset=Permanence.objects.current()

@@ -81,7 +81,7 @@ def prepare(url, count=None):
     reset_database(url)
     manage(url, "migrate", "--noinput")
     manage(url, "load_neighbourhoods")
-    manage(url, "loaddata", "needs", "publics", "languages")
+    manage(url, "loaddata", "needs", "publics", "languages", "kind_defaults")
     if count:
         manage(url, "seed_demo", "--count", str(count))
 

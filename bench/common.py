@@ -36,7 +36,7 @@ def ensure_seeded(count):
         with open(os.devnull, "w") as devnull:
             call_command("load_neighbourhoods", stdout=devnull, stderr=devnull)
     if not Need.objects.exists():
-        call_command("loaddata", "needs", "publics", "languages", verbosity=0)
+        call_command("loaddata", "needs", "publics", "languages", "kind_defaults", verbosity=0)
     existing = Structure.objects.filter(is_example=True).count()
     if existing != count:
         started = time.monotonic()

@@ -190,9 +190,10 @@ def _phone(items, record):
             return
         except ValueError as error:
             reasons.append(error)
-    record.values["phone"] = ""
     if values:
-        record.drop(_("téléphone"), values[0], reasons[0])
+        record.drop(_("téléphone"), values[0], reasons[0])  # set aside, not erased
+    else:
+        record.values["phone"] = ""
 
 
 def _first_value(items):

@@ -65,6 +65,31 @@ KIND_OF_NAME = [
 ]
 # fmt: on
 KIND_OF_NAME = [(re.compile(pattern), kind) for pattern, kind in KIND_OF_NAME]
+FILLER_DESCRIPTION = "(sans description)"
+# Schema fields → ours, to leave out what was set aside.
+SCHEMA_FIELDS = {
+    "courriel": ("email",),
+    "site_web": ("website",),
+    "accessibilite_lieu": ("acceslibre_url",),
+    "code_postal": ("postcode",),
+    "code_insee": ("insee_code",),
+    "commune": ("city",),
+    "adresse": ("street",),
+    "complement_adresse": ("address_complement",),
+    "latitude": ("latitude", "longitude", "coordinates_source"),
+    "longitude": ("latitude", "longitude", "coordinates_source"),
+    "description": ("description",),
+}
+FIELD_REASONS = {
+    "courriel": gettext_lazy("adresse de courriel invalide"),
+    "site_web": gettext_lazy("adresse web invalide"),
+    "lien_source": gettext_lazy("adresse web invalide"),
+    "accessibilite_lieu": gettext_lazy("adresse web invalide"),
+    "code_postal": gettext_lazy("code postal invalide (5 chiffres)"),
+    "code_insee": gettext_lazy("code INSEE invalide (5 caractères)"),
+    "siret": gettext_lazy("SIRET invalide (14 chiffres)"),
+    "publics": gettext_lazy("« tous-publics » ne se combine pas avec d'autres publics"),
+}
 # Why the schema refused a value, in French (pydantic's error types).
 REASONS = {
     "string_too_short": gettext_lazy("trop court"),
@@ -93,19 +118,34 @@ def source_of(producer):
 
 
 def _text(value):
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_text(item) for item in value)
     return "" if value is None else str(value).strip()
 
 
-def _reason(error):
+def _reason(name, error):
+    if name in FIELD_REASONS and (name != "publics" or error["type"] == "value_error"):
+        return str(FIELD_REASONS[name])
     return str(REASONS.get(error["type"], _("refusé par le schéma data·inclusion")))
+
+
+def _fillers():
+    """Required by the schema, not by us: a stand-in so the rest of the record validates."""
+    return {"date_maj": datetime.date.today().isoformat(), "description": FILLER_DESCRIPTION}
 
 
 def validate(model, raw, essential, set_aside):
     """The model instance of `raw`, secondary fields the schema refuses set aside.
 
     Returns (instance, None), or (None, French reason) when an essential field fails.
+    Fields the schema requires and we do not (date_maj, a service's description) get
+    a stand-in, removed again by the callers (`_moment`, `_description`).
     """
     raw = dict(raw)
+    fillers = _fillers()
+    for name, filler in fillers.items():
+        if raw.get(name) in (None, ""):
+            raw[name] = filler
     for _round in range(SET_ASIDE_ROUNDS):
         try:
             return model.model_validate(raw), None
@@ -114,20 +154,24 @@ def validate(model, raw, essential, set_aside):
         for problem in problems:
             name = str(problem["loc"][0]) if problem["loc"] else ""
             if name in essential:
-                return None, f"{name} : {_reason(problem)}"
-            if name == "date_maj":
-                # Required by the schema, not by us: kept out of the entry, not of the file.
-                set_aside.append(SetAside(name, _text(raw.get(name)), _reason(problem)))
-                raw[name] = datetime.date.today().isoformat()
-                raw["_no_date"] = True
-                continue
+                return None, f"{name} : {_reason(name, problem)}"
             if name in raw:
-                set_aside.append(SetAside(name, _text(raw.pop(name)), _reason(problem)))
+                set_aside.append(SetAside(name, _text(raw.get(name)), _reason(name, problem)))
+                if name in fillers:
+                    raw[name] = fillers[name]
+                else:
+                    del raw[name]
     return None, _("refusé par le schéma data·inclusion")
 
 
+def _description(item):
+    return "" if item.description == FILLER_DESCRIPTION else (item.description or "")
+
+
 def _moment(day, raw):
-    if raw.get("_no_date") or day is None:
+    """The source's date as an aware datetime; None if the record had none we could read."""
+    given = raw.get("date_maj")
+    if day is None or not given or str(given)[:10] != day.isoformat():
         return None
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)
 
@@ -164,11 +208,25 @@ def structure_record(number, raw):
         return Record(number, "?", errors=[_("la fiche n'est pas un objet JSON")])
     label = _text(raw.get("nom"))[:200] or _text(raw.get("id")) or "?"
     if problem := refusal(raw):
-        return Record(number, label, errors=[problem])
+        return Record(
+            number,
+            label,
+            source=source_of(_text(raw.get("source"))),
+            source_id=_text(raw.get("id")),
+            errors=[problem],
+        )
     set_aside = []
     item, refused = validate(v1.Structure, raw, STRUCTURE_ESSENTIAL, set_aside)
     if item is None:
-        return Record(number, label, errors=[refused], set_aside=set_aside)
+        # Keyed all the same, so that its services are reported as those of a refused place.
+        return Record(
+            number,
+            label,
+            source=source_of(_text(raw.get("source"))),
+            source_id=_text(raw.get("id")),
+            errors=[refused],
+            set_aside=set_aside,
+        )
     record = Record(
         number,
         item.nom,
@@ -186,7 +244,7 @@ def structure_record(number, raw):
         {
             "name": item.nom[:200],
             "kind": kind_of(item.nom, item.reseaux_porteurs).value,
-            "description": item.description or "",
+            "description": _description(item),
             "street": _text(item.adresse)[:250],
             "address_complement": _text(item.complement_adresse)[:250],
             "postcode": item.code_postal or "",
@@ -200,6 +258,10 @@ def structure_record(number, raw):
             "acceslibre_url": _url(item.accessibilite_lieu),
         }
     )
+    # What the schema set aside is left out, not written as empty.
+    for name in {aside.field for aside in set_aside}:
+        for ours in SCHEMA_FIELDS.get(name, ()):
+            record.values.pop(ours, None)
     if item.siret:
         record.values["siret"] = item.siret
     if item.telephone:
@@ -273,7 +335,7 @@ def service_record(number, raw):
         structure_id=item.structure_id,
         values={
             "name": item.nom[:200],
-            "description": item.description or "",
+            "description": _description(item),
             "thematiques": sorted(t.value for t in item.thematiques or ()),
             "is_free": None if frais is None else frais == v1.Frais.GRATUIT.value,
             "fees_details": _text(item.frais_precisions)[:300],

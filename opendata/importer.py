@@ -394,6 +394,15 @@ class Importer:
         kept = [name for name in values if name in hand]
         for name in kept:
             del values[name]
+        # An empty value does not erase what another source gave: nothing is lost to a merge.
+        origins = structure.field_origins
+        for name, value in list(values.items()):
+            if (
+                value in ("", None)
+                and getattr(structure, name, None) not in ("", None)
+                and origins.get(name) != record.source
+            ):
+                del values[name]
         for name in ("needs", "publics", "languages"):
             if name in hand and getattr(record, name) is not None:
                 setattr(record, name, None)
@@ -435,7 +444,7 @@ class Importer:
         written = set(values) - {"status", "last_verified_at", "verification_method"}
         written |= {n for n in ("needs", "publics", "languages") if getattr(record, n) is not None}
         if record.hours is not None:
-            written.add("hours")
+            written |= {"hours", "hours_note"}
         origins = dict(structure.field_origins)
         for name in written:
             origins[name] = record.source

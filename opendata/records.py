@@ -128,7 +128,7 @@ class Problem:
     def __str__(self):
         return _("n° %(number)s (%(label)s) : %(message)s") % {
             "number": self.number,
-            "label": self.label or "?",
+            "label": _CONTROL.sub("", self.label or "") or "?",
             "message": self.message,
         }
 
@@ -154,6 +154,7 @@ class Report:
     geocoder_unavailable: bool = False
     services: collections.Counter = field(default_factory=collections.Counter)  # by outcome
     orphan_services: list = field(default_factory=list)  # Problem: structure unknown
+    service_problems: list = field(default_factory=list)  # Problem: invalid services
     unmapped_thematiques: collections.Counter = field(default_factory=collections.Counter)
 
     @property
@@ -232,6 +233,7 @@ class Report:
         sections = [
             (_("Lignes invalides"), self.problems),
             (_("Importées sans certains champs, à corriger"), self.partial),
+            (_("Services invalides"), self.service_problems),
             (_("Services dont la structure est inconnue (non importés)"), self.orphan_services),
             (_("Importées en brouillon, position à placer par un agent"), self.to_locate),
             (_("Avertissements"), self.warnings),
@@ -243,9 +245,14 @@ class Report:
                 if len(problems) > limit:
                     lines.append(_("  … et %(count)s autres") % {"count": len(problems) - limit})
         if self.unmapped_thematiques:
+            count = sum(self.unmapped_thematiques.values())
             lines.append(
-                _("Thématiques qu'aucun besoin du guide ne reprend (%(count)s services) :")
-                % {"count": sum(self.unmapped_thematiques.values())}
+                ngettext(
+                    "Thématiques qu'aucun besoin du guide ne reprend (%(count)s service) :",
+                    "Thématiques qu'aucun besoin du guide ne reprend (%(count)s services) :",
+                    count,
+                )
+                % {"count": count}
             )
             lines.extend(
                 f"  - {code} : {count}"

@@ -18,6 +18,7 @@ from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
 from .datainclusion_reader import SOURCE_PREFIX
+from .importer import StrictAbort
 from .records import Problem
 
 BATCH_SIZE = 2000
@@ -61,12 +62,22 @@ class ServiceWriter:
                 batch = []
         if batch:
             self._process(batch)
+        # The places of this import's structures file: their services are the file's too.
+        for source, ids in self.importer.present.items():
+            if source.startswith(SOURCE_PREFIX):
+                self.sources.add(source)
+                for source_id in ids:
+                    known = self.importer.index.source_record(source, source_id)
+                    if known and isinstance(known[0], int):
+                        self.touched.add(known[0])
         self._remove_stale()
         self._serve_needs()
 
     def _invalid(self, record, message):
         self.report.services["invalid"] += 1
-        self.importer._invalid(record, _("service : %(message)s") % {"message": message})
+        self.report.service_problems.append(Problem(record.number, record.label, message))
+        if self.importer.strict:
+            raise StrictAbort
 
     def _entry(self, record):
         known = self.importer.index.source_record(record.source, record.structure_id)

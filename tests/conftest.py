@@ -13,7 +13,7 @@ def load_reference_data():
     if not Neighbourhood.objects.exists():
         call_command("load_neighbourhoods", stdout=io.StringIO(), stderr=io.StringIO())
     if not Need.objects.exists():
-        call_command("loaddata", "needs", "publics", "languages", verbosity=0)
+        call_command("loaddata", "needs", "publics", "languages", "kind_defaults", verbosity=0)
 
 
 @pytest.fixture(scope="session")

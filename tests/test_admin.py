@@ -98,7 +98,14 @@ def test_picking_a_neighbourhood_by_hand_keeps_it(staff_client):
             "last_verified_at_1": "",
         }
     )
-    for prefix in ["opening_slots", "opening_exceptions", "actors", "hosted_permanences", "services", "sources"]:
+    for prefix in [
+        "opening_slots",
+        "opening_exceptions",
+        "actors",
+        "hosted_permanences",
+        "services",
+        "sources",
+    ]:
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     data = {k: v for k, v in data.items() if k not in {"last_verified_at"}}
     response = staff_client.post(url, data)

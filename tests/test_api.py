@@ -110,9 +110,7 @@ def test_unknown_slug_and_page_are_404(client):
 
 
 def test_detail_is_the_full_record_with_private_contacts_hidden(client):
-    host = make_structure(
-        name="Maison de quartier", hours=[(1, T(9), T(12))], phone="+33261910007"
-    )
+    host = make_structure(name="Maison de quartier", hours=[(1, T(9), T(12))], phone="+33261910007")
     provider = make_structure(name="Mission locale", kind="mission-locale", at=ILE_DE_NANTES)
     Actor.objects.create(structure=host, role="Animatrice", phone="06 39 98 00 01")
     Actor.objects.create(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from actors.enums import CoordinatesSource, HolidaysRule, Status, VerificationMethod, Wheelchair
 from actors.models import GeocodedAddress, OpeningSlot, Structure
@@ -301,3 +302,48 @@ def test_importer_accepts_an_iterable_of_records(ban):
     with ANNUAIRE.open("rb") as stream:
         report = Importer(communes=["44109"]).run(annuaire.read(stream))
     assert (report.created, report.invalid, len(report.partial)) == (5, 0, 1)
+
+
+def test_an_imported_cio_is_found_by_need_and_by_the_words_people_use(client, ban):
+    run_import(ANNUAIRE, "--departement", "44")
+    cio = imported("fictif-cio-0001")
+    url = reverse("actors:search")
+    for params in ({"besoin": "choisir-son-orientation"}, {"q": "parcoursup"}):
+        page = client.get(url, params).content.decode()
+        assert cio.name in page, params
+
+
+def test_the_types_that_matter_at_neighbourhood_scale_are_imported():
+    def kind(code, name="Lieu de démonstration (fictif)"):
+        record = annuaire.to_record(
+            1, {"id": code, "nom": name, "pivot": [{"type_service_local": code}]}
+        )
+        return getattr(record, "values", {}).get("kind")
+
+    assert kind("msap") == "france-services"
+    assert kind("centre_social") == "maison-de-quartier"
+    assert kind("maison_handicapees") == "mdph"
+    assert kind("mairie", "Mairie annexe de démonstration (fictive)") == "mairie-de-quartier"
+    assert kind("mairie", "Mairie de démonstration (fictive)") is None  # the main one: skipped
+
+
+def test_accessibility_codes_are_mapped_and_an_unknown_one_is_set_aside():
+    def record(code):
+        return annuaire.to_record(
+            1,
+            {
+                "id": "x",
+                "nom": "CIO fictif",
+                "pivot": [{"type_service_local": "cio"}],
+                "adresse": [{"type_adresse": "Adresse", "accessibilite": code}],
+            },
+        )
+
+    assert record("ACC").values["wheelchair"] == Wheelchair.YES
+    on_request = record("DEM")
+    assert on_request.values["wheelchair"] == Wheelchair.PARTIAL
+    assert on_request.values["accessibility_details"] == "Accessible avec une aide, sur demande."
+    assert record("NAC").values["wheelchair"] == Wheelchair.NO
+    unknown = record("ZZZ")
+    assert "wheelchair" not in unknown.values and not unknown.errors
+    assert "ZZZ" in str(unknown.set_aside[0])
