@@ -172,8 +172,14 @@ def test_the_api_answer_and_a_bare_list_read_alike(tmp_path):
 
 
 def test_the_same_place_from_the_annuaire_and_data_inclusion_is_one_entry():
-    call_command("import_structures", str(ANNUAIRE), "--format", "annuaire", "--no-progress",
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "import_structures",
+        str(ANNUAIRE),
+        "--format",
+        "annuaire",
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
     cio = Structure.objects.get(name=CIO)
 
     output = run_import()
@@ -186,25 +192,45 @@ def test_the_same_place_from_the_annuaire_and_data_inclusion_is_one_entry():
     ]
     assert Service.objects.get(source_id="dora--fictif-svc-orientation").structure == cio
     # The tenth import finds it again by either source: still one entry.
-    call_command("import_structures", str(ANNUAIRE), "--format", "annuaire", "--no-progress",
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "import_structures",
+        str(ANNUAIRE),
+        "--format",
+        "annuaire",
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
     run_import()
     assert Structure.objects.filter(name=CIO).count() == 1
 
 
 def test_a_siret_matches_an_entry_whatever_its_name_and_place():
-    mine = make_structure(name="Centre d'information et d'orientation (saisie fictive)", kind="cio",
-                          siret="00000000000018", at=(47.20, -1.60))  # fmt: skip
+    mine = make_structure(
+        name="Centre d'information et d'orientation (saisie fictive)",
+        kind="cio",
+        siret="00000000000018",
+        at=(47.20, -1.60),
+    )
     run_import(services=None)
     assert mine.sources.get().source_id == "dora--fictif-cio-tilleuls"
     assert list(Structure.objects.filter(kind="cio")) == [mine]  # not a second CIO
 
 
 def test_the_same_address_matches_only_the_same_kind():
-    same = make_structure(name="Agence France Travail (saisie fictive)", kind="france-travail",
-                          street="8 voie fictive des Essais", postcode="44300", at=(47.30, -1.50))  # fmt: skip
-    other = make_structure(name="Association des Essais (fictive)", kind="association",
-                           street="1 voie fictive des Tilleuls", postcode="44300", at=(47.30, -1.50))  # fmt: skip
+    same = make_structure(
+        name="Agence France Travail (saisie fictive)",
+        kind="france-travail",
+        street="8 voie fictive des Essais",
+        postcode="44300",
+        at=(47.30, -1.50),
+    )
+    other = make_structure(
+        name="Association des Essais (fictive)",
+        kind="association",
+        street="1 voie fictive des Tilleuls",
+        postcode="44300",
+        at=(47.30, -1.50),
+    )
     run_import(services=None)
     assert same.sources.get().source_id == "france-travail--fictif-agence-essais"
     assert not other.sources.exists()  # one building hosts several places
@@ -212,8 +238,13 @@ def test_the_same_address_matches_only_the_same_kind():
 
 
 def test_needs_an_agent_set_by_hand_are_left_alone():
-    mine = make_structure(name=CIO, kind="cio", at=(47.23625, -1.57700), needs=["stage-de-3e"],
-                          field_origins={"needs": MANUAL})  # fmt: skip
+    mine = make_structure(
+        name=CIO,
+        kind="cio",
+        at=(47.23625, -1.57700),
+        needs=["stage-de-3e"],
+        field_origins={"needs": MANUAL},
+    )
     run_import()
     assert slugs(mine.needs) == ["stage-de-3e"]
     assert mine.services.exists()  # its services are in, its needs are the agent's

@@ -183,9 +183,8 @@ def test_no_row_of_a_csv_is_refused_for_its_hours(tmp_path):
     lat, lon = BREIL_CENTRE
     lines = ["identifiant;nom;type;statut;latitude;longitude;horaires"]
     for n, text in enumerate(REAL_WORLD):
-        lines.append(
-            f'h-{n};Horaires n° {n} (fictif);cio;published;{lat};{lon};"{text.replace(chr(34), chr(34) * 2)}"'
-        )
+        quoted = text.replace('"', '""')
+        lines.append(f'h-{n};Horaires n° {n} (fictif);cio;published;{lat};{lon};"{quoted}"')
     path = tmp_path / "hours.csv"
     path.write_text("\n".join(lines) + "\n")
     out = io.StringIO()

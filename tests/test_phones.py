@@ -68,8 +68,14 @@ def test_the_admin_accepts_a_short_number(staff_client):
     url = reverse("admin:actors_structure_change", args=[structure.pk])
     data = _admin_post_data(staff_client.get(url))
     data.update(phone="39 49", last_verified_at_0="", last_verified_at_1="")
-    for prefix in ["opening_slots", "opening_exceptions", "actors", "hosted_permanences",
-                   "services", "sources"]:  # fmt: skip
+    for prefix in [
+        "opening_slots",
+        "opening_exceptions",
+        "actors",
+        "hosted_permanences",
+        "services",
+        "sources",
+    ]:
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
