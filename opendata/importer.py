@@ -155,6 +155,7 @@ class Importer:
         self.present = collections.defaultdict(set)  # source → source ids met in the file
         self.claimed = {}  # entry id → number of the record that changed it in this import
         self.refused = set()  # (source, id) of invalid records: their services are reported
+        self.written = set()  # entries this import created or changed
         self.outside = set()  # (source, id) of records outside the territory: services too
         self.deferred_parents = []  # (structure id, parent slug) once every row is in
         self.geocoder_down = False
@@ -248,9 +249,6 @@ class Importer:
     def _process(self, batch):
         valid = []
         for record in batch:
-            if record.errors:
-                self._invalid(record, " ; ".join(record.errors))
-                continue
             if record.key in self.seen:
                 self._invalid(
                     record,
@@ -259,15 +257,19 @@ class Importer:
                 )
                 continue
             self.seen[record.key] = record.number
+            if self._no_newer(record):
+                self.report.unchanged += 1
+                continue
+            record.complete()
+            if record.errors:
+                self._invalid(record, " ; ".join(record.errors))
+                continue
             valid.append(record)
         targets = self._targets(valid)
         current = self._load({entry for entry, _how in targets.values() if isinstance(entry, int)})
         plans, batch_plans = [], {}
         for record in valid:
             entry, how = targets[id(record)]
-            if entry == "unchanged":
-                self.report.unchanged += 1
-                continue
             link_to = None
             if isinstance(entry, Pending):
                 link_to = entry.plan
@@ -301,26 +303,26 @@ class Importer:
                 self.claimed[plan.structure.pk] = record.number
         self._write(plans)
 
+    def _no_newer(self, record):
+        """An official record no newer than what we hold from it: nothing to read or write."""
+        if not (record.source and record.follows_source_dates and record.source_updated_at):
+            return False
+        known = self.index.source_record(record.source, record.source_id)
+        return bool(
+            known
+            and isinstance(known[0], int)
+            and known[1]
+            and record.source_updated_at <= known[1]
+        )
+
     def _targets(self, records):
-        """id(record) → (entry id | Pending | "unchanged" | None, how it was matched)."""
+        """id(record) → (entry id | Pending | None, how it was matched)."""
         targets = {}
         slugs = [r.slug for r in records if not r.source and r.slug]
         by_slug = dict(Structure.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         for record in records:
             if not record.source:
                 targets[id(record)] = (by_slug.get(record.slug), "slug")
-                continue
-            known = self.index.source_record(record.source, record.source_id)
-            if (
-                known
-                and isinstance(known[0], int)
-                and record.follows_source_dates
-                and record.source_updated_at
-                and known[1]
-                and record.source_updated_at <= known[1]
-            ):
-                # No newer than what we hold from this source: nothing to read or write.
-                targets[id(record)] = ("unchanged", "source")
                 continue
             targets[id(record)] = self.index.find(record.source, record.source_id, record.values)
         return targets
@@ -418,17 +420,14 @@ class Importer:
         if not record.kind_defaults:
             return
         kind = values.get("kind", structure.kind)
-        needs, publics = self.kind_defaults.get(kind, ([], []))
-        hand = structure.field_origins
-        if record.needs is None and needs and hand.get("needs") != MANUAL and not related.needs:
-            record.needs = list(needs)
-        if (
-            record.publics is None
-            and publics
-            and hand.get("publics") != MANUAL
-            and not related.publics
-        ):
-            record.publics = list(publics)
+        defaults = dict(
+            zip(("needs", "publics"), self.kind_defaults.get(kind, ([], [])), strict=True)
+        )
+        for name, slugs in defaults.items():
+            if getattr(record, name) is not None or structure.field_origins.get(name) == MANUAL:
+                continue
+            if structure.pk is None or (slugs and not getattr(related, name)):
+                setattr(record, name, list(slugs))
 
     def _track_sources(self, record, structure, plan, how, values):
         """The source record to attach or date, and where each written value came from."""
@@ -668,6 +667,8 @@ class Importer:
         for plan in plans:
             if plan.pending is not None and plan.structure.pk is not None:
                 plan.pending.written(plan.structure.pk)
+            if plan.structure.pk is not None:
+                self.written.add(plan.structure.pk)
             for source, source_id, updated in plan.new_sources + plan.source_dates:
                 self.index.by_source[(source, source_id)] = (plan.structure.pk, updated)
 

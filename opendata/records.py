@@ -81,6 +81,15 @@ class Record:
     follows_source_dates: bool = False
     # Sources that say what a place is, not what it does: the kind's default needs.
     kind_defaults: bool = False
+    # Readers may key and date a record first and read the rest only when the importer
+    # asks for it (complete()): an unchanged record then costs nothing more.
+    pending: object = None
+
+    def complete(self):
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending()
+        return self
 
     @property
     def key(self):

@@ -52,6 +52,7 @@ class ServiceWriter:
         self.seen = {}  # (source, id) → record number
         self.sources = set()
         self.touched = set()  # entry ids with services in the file
+        self.changed = set()  # entry ids whose services changed: their needs are recomputed
 
     def consume(self, records):
         batch = []
@@ -98,11 +99,8 @@ class ServiceWriter:
         return None
 
     def _process(self, batch):
-        valid = []
+        keyed = []
         for record in batch:
-            if record.errors:
-                self._invalid(record, " ; ".join(record.errors))
-                continue
             key = (record.source, record.source_id)
             if key in self.seen:
                 self._invalid(
@@ -115,11 +113,21 @@ class ServiceWriter:
             entry = self._entry(record)
             if entry == "outside":
                 self.report.skipped += 1
+            elif entry is not None:
+                self.sources.add(record.source)
+                self.touched.add(entry)
+                keyed.append((record, entry))
+        existing = self._existing(keyed)
+        created, changed, relations = [], [], []
+        for record, entry in keyed:
+            current = existing.get((record.source, record.source_id))
+            if current is not None and self._no_newer(record, entry, current[0]):
+                self.report.services["unchanged"] += 1
                 continue
-            if entry is None:
+            record.complete()
+            if record.errors:
+                self._invalid(record, " ; ".join(record.errors))
                 continue
-            self.sources.add(record.source)
-            self.touched.add(entry)
             if record.set_aside:
                 self.report.partial.append(
                     Problem(
@@ -129,10 +137,6 @@ class ServiceWriter:
                         % {"fields": " ; ".join(map(str, record.set_aside))},
                     )
                 )
-            valid.append((record, entry))
-        existing = self._existing(valid)
-        created, changed, relations = [], [], {}
-        for record, entry in valid:
             needs = set()
             for code in record.values["thematiques"]:
                 if code in self.by_thematique:
@@ -140,43 +144,75 @@ class ServiceWriter:
                 else:
                     self.report.unmapped_thematiques[code] += 1
             publics = set().union(*(self.by_public.get(code, set()) for code in record.publics))
-            current = existing.get((record.source, record.source_id))
             if current is None:
-                service = Service(
-                    structure_id=entry,
-                    source=record.source,
-                    source_id=record.source_id,
+                row = {
+                    "structure_id": entry,
+                    "source": record.source,
+                    "source_id": record.source_id,
                     **record.values,
-                )
-                created.append(service)
-                relations[id(service)] = (service, needs, publics)
+                }
+                created.append(row)
+                relations.append((row, needs, publics))
+                self.changed.add(entry)
                 continue
             service, old_needs, old_publics = current
             differs = service.structure_id != entry or any(
                 getattr(service, name) != record.values[name] for name in COMPARED
             )
             if differs:
+                self.changed.update({service.structure_id, entry})
                 service.structure_id = entry
                 for name in COMPARED:
                     setattr(service, name, record.values[name])
                 changed.append(service)
             if differs or needs != old_needs or publics != old_publics:
-                relations[id(service)] = (service, needs, publics)
+                self.changed.add(entry)
+                relations.append((service, needs, publics))
                 self.report.services["updated"] += 1
             else:
                 self.report.services["unchanged"] += 1
-        Service.objects.bulk_create(created, batch_size=1000)
-        self.report.services["created"] += len(created)
+        self._create(created)
         now = timezone.now()
         for service in changed:
             service.updated_at = now
         Service.objects.bulk_update(changed, [*COMPARED, "structure_id", "updated_at"], 1000)
-        self._set_relations(relations.values(), new={id(s) for s in created})
+        self._set_relations(relations, new={id(row) for row in created})
 
-    def _existing(self, valid):
+    @staticmethod
+    def _no_newer(record, entry, service):
+        """Dated by its source, no newer than ours and still at the same place: unchanged."""
+        return bool(
+            record.source_updated_at
+            and service.source_updated_at
+            and record.source_updated_at <= service.source_updated_at
+            and service.structure_id == entry
+        )
+
+    def _create(self, rows):
+        """Plain rows in (COPY on PostgreSQL), then their ids, found by (source, id)."""
+        if not rows:
+            return
+        now = timezone.now()
+        for row in rows:
+            row["updated_at"] = now
+        insert_rows(Service, rows)
+        by_source = collections.defaultdict(list)
+        for row in rows:
+            by_source[row["source"]].append(row["source_id"])
+        ids = {}
+        for source, source_ids in by_source.items():
+            for source_id, pk in Service.objects.filter(
+                source=source, source_id__in=source_ids
+            ).values_list("source_id", "pk"):
+                ids[(source, source_id)] = pk
+        for row in rows:
+            row["pk"] = ids[(row["source"], row["source_id"])]
+        self.report.services["created"] += len(rows)
+
+    def _existing(self, keyed):
         """(source, id) → (Service, need ids, public ids) of the batch's known services."""
         by_source = collections.defaultdict(list)
-        for record, _entry in valid:
+        for record, _entry in keyed:
             by_source[record.source].append(record.source_id)
         found = {}
         for source, ids in by_source.items():
@@ -195,17 +231,23 @@ class ServiceWriter:
         return {key: (s, needs[s.pk], publics[s.pk]) for key, s in found.items()}
 
     def _set_relations(self, items, new):
-        items = list(items)
-        old = [service.pk for service, _n, _p in items if id(service) not in new]
+        """Needs and publics of services: rows (new, plain dicts) or Service instances."""
+
+        def pk_of(service):
+            return service["pk"] if isinstance(service, dict) else service.pk
+
+        old = [pk_of(service) for service, _n, _p in items if id(service) not in new]
         for through, column, position in (
             (Service.needs.through, "need_id", 1),
             (Service.publics.through, "public_id", 2),
         ):
-            through.objects.filter(service_id__in=old)._raw_delete(through.objects.db)
+            for start in range(0, len(old), BATCH_SIZE):
+                chunk = old[start : start + BATCH_SIZE]
+                through.objects.filter(service_id__in=chunk)._raw_delete(through.objects.db)
             insert_rows(
                 through,
                 [
-                    {"service_id": item[0].pk, column: pk}
+                    {"service_id": pk_of(item[0]), column: pk}
                     for item in items
                     for pk in sorted(item[position])
                 ],
@@ -220,6 +262,9 @@ class ServiceWriter:
             ).values_list("pk", "source", "source_id")
             stale = [pk for pk, source, source_id in rows if (source, source_id) not in self.seen]
             if stale:
+                self.changed.update(
+                    Service.objects.filter(pk__in=stale).values_list("structure_id", flat=True)
+                )
                 Service.objects.filter(pk__in=stale).delete()
                 self.report.services["removed"] += len(stale)
 
@@ -232,7 +277,8 @@ class ServiceWriter:
             )
             for kind, (needs, publics) in self.importer.kind_defaults.items()
         }
-        touched = sorted(self.touched)
+        # Entries whose services or own record changed: the others serve what they served.
+        touched = sorted(self.changed | (self.importer.written & self.touched))
         for start in range(0, len(touched), BATCH_SIZE):
             chunk = touched[start : start + BATCH_SIZE]
             entries = {
@@ -266,7 +312,7 @@ class ServiceWriter:
                 moved = []
                 for pk in changes:
                     _kind, origins = entries[pk]
-                    if origins.get(name) != SOURCE_PREFIX:
+                    if not str(origins.get(name, "")).startswith(SOURCE_PREFIX):
                         origins[name] = SOURCE_PREFIX
                         moved.append(Structure(pk=pk, field_origins=origins))
                 Structure.objects.bulk_update(moved, ["field_origins"], batch_size=1000)

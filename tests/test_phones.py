@@ -1,10 +1,15 @@
 """Phone numbers as people write them: one canonical form stored, the French way shown."""
 
+import random
+
+import hypothesis
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
+from hypothesis import strategies as st
 
-from actors.phones import display_phone, normalize_phone, tel_uri
+from actors.phones import _french_prefix_exists, display_phone, normalize_phone, tel_uri
 from tests.factories import make_structure
 
 
@@ -99,3 +104,36 @@ def test_a_partner_may_propose_a_short_number_but_not_words(partner_a_client, st
     accepted = partner_a_client.post(url, proposal_post(structure_a, phone="39 49"))
     assert accepted.status_code == 302
     assert ChangeProposal.objects.get().changes == {"phone": "3949"}
+
+
+@hypothesis.settings(max_examples=2000, deadline=None)
+@hypothesis.given(
+    digits=st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda d: d[0] != "0"),
+    style=st.sampled_from(
+        ["0{} {} {} {} {}", "+33 {}{} {} {} {}", "0{}.{}.{}.{}.{}", "0033{}{}{}{}{}"]
+    ),
+)
+def test_the_quick_way_for_french_numbers_agrees_with_libphonenumber(digits, style):
+    parts = [digits[0], digits[1:3], digits[3:5], digits[5:7], digits[7:9]]
+    typed = style.format(*parts)
+    number = phonenumbers.parse(typed, "FR")
+    expected = (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(number)
+        else None
+    )
+    try:
+        got = normalize_phone(typed)
+    except ValueError:
+        got = None
+    assert got == expected, typed
+
+
+def test_whether_a_french_number_exists_depends_on_its_first_five_digits_only():
+    """What the quick way relies on, for every prefix, against another number of it."""
+    rng = random.Random(7)
+    for prefix in range(10_000, 100_000):
+        other = f"0{prefix}{rng.randint(0, 9999):04d}"
+        assert _french_prefix_exists(str(prefix)) == phonenumbers.is_valid_number(
+            phonenumbers.parse(other, "FR")
+        ), other

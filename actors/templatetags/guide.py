@@ -1,4 +1,3 @@
-
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
