@@ -17,7 +17,9 @@ from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
 from actors.text import tokens
 from actors.views import search_form_context
+from guide.errors import bad_request_page
 from frontdesk import vcard
+from frontdesk.forms import GuideForm
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
@@ -202,14 +204,16 @@ def handout(request):
 @require_safe
 def neighbourhood_guide(request, slug):
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
-    needs = list(Need.objects.filter(slug__in=request.GET.getlist("besoin")))
-    guide = build_guide(neighbourhood, needs)
+    form = GuideForm(request.GET)
+    if not form.is_valid():
+        return bad_request_page(request, form)
+    guide = build_guide(neighbourhood, list(form.cleaned_data["besoin"]))
     context = {
         "guide": guide,
         "neighbourhood": neighbourhood,
         "printed_on": timezone.localtime(),
         "week_start": timezone.localdate(),
-        "for_pdf": request.GET.get("format") == "pdf",
+        "for_pdf": form.cleaned_data["format"] == "pdf",
     }
     if context["for_pdf"]:
         html = render_to_string("frontdesk/guide.html", context, request=request)
