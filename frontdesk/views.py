@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,15 +15,16 @@ from actors import geo
 from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
+from actors.renderers import EscapingJsonResponse
 from actors.text import tokens
 from actors.views import search_form_context
-from guide.errors import bad_request_page
 from frontdesk import vcard
 from frontdesk.forms import GuideForm
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
 from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull
+from guide.errors import bad_request_page
 from insights.recording import record_search
 
 DESK_CHOICES_LIMIT = 30
@@ -105,7 +106,7 @@ def desk_clear(request):
 
 def _selection_response(request, selection, message, level=messages.SUCCESS, status=200):
     if _wants_json(request):
-        return JsonResponse(
+        return EscapingJsonResponse(
             {"count": len(selection), "slugs": selection.slugs(), "message": str(message)},
             status=status,
         )

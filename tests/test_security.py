@@ -250,6 +250,19 @@ def test_the_api_never_returns_markup(client, hostile):
     assert detail["name"] == SCRIPT  # the data is intact once decoded
 
 
+def test_export_errors_and_the_selection_never_return_markup(client, hostile):
+    # The export views answered their 400 with the raw <script> of the parameter.
+    for url in ["/export/structures.csv", "/export/structures.json", "/export/structures.geojson"]:
+        response = client.get(url, {"besoin": SCRIPT})
+        assert response.status_code == 400, url
+        assert b"<script" not in response.content, url
+        assert SCRIPT in response.json()["errors"]["besoin"][0]  # intact once decoded
+    added = client.post(
+        reverse("frontdesk:selection-add"), {"slug": hostile.slug}, HTTP_ACCEPT="application/json"
+    )
+    assert b"<script" not in added.content and SCRIPT in added.json()["message"]
+
+
 def test_exports_keep_the_text_as_data(client, hostile):
     geojson = client.get("/export/structures.geojson")
     assert (
