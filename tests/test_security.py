@@ -93,10 +93,17 @@ client = Client(HTTP_HOST="guide.example.org")
 redirect = client.get("/")
 response = client.get("/partenaires/connexion/", secure=True)
 cookie = response.cookies.get("csrftoken")
+switched = Client(HTTP_HOST="guide.example.org").post(
+    "/i18n/setlang/", {"language": "en", "next": "/"}, secure=True
+)
+language = switched.cookies.get("django_language")
 print(json.dumps({
     "redirect": [redirect.status_code, redirect.get("Location")],
     "hsts": response.get("Strict-Transport-Security"),
     "csrf_secure": bool(cookie and cookie["secure"]),
+    "language_cookie": [
+        language.value, bool(language["secure"]), language["samesite"], bool(language["httponly"])
+    ],
 }))
 """
     env = {
@@ -115,8 +122,36 @@ print(json.dumps({
     assert result.returncode == 0, result.stderr
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     assert facts["redirect"] == [301, "https://guide.example.org/"]
-    assert facts["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert facts["hsts"] == "max-age=31536000; includeSubDomains"  # preload is opt-in
     assert facts["csrf_secure"]
+    assert facts["language_cookie"] == ["en", True, "Lax", True]
+
+
+def test_hsts_preload_is_opt_in():
+    script = "from django.conf import settings; print(settings.SECURE_HSTS_PRELOAD)"
+    assert (
+        _manage("shell", "--no-imports", "-c", script, **_production_env()).stdout.strip()
+        == "False"
+    )
+    opted_in = _manage(
+        "shell", "--no-imports", "-c", script, **_production_env(SECURE_HSTS_PRELOAD="1")
+    )
+    assert opted_in.stdout.strip() == "True"
+    checked = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", **_production_env(SECURE_HSTS_PRELOAD="1")
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_empty_map_tile_url_turns_the_tiles_off():
+    script = (
+        "from django.conf import settings; "
+        "print(repr(settings.MAP_TILE_URL), settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    off = _manage("shell", "--no-imports", "-c", script, DEBUG="1", MAP_TILE_URL="")
+    assert off.stdout.strip() == "'' [\"'self'\", 'data:']", off.stderr
+    default = _manage("shell", "--no-imports", "-c", script, DEBUG="1")
+    assert "tile.openstreetmap.org" in default.stdout
 
 
 def test_security_headers_on_every_page(client):
