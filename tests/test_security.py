@@ -146,7 +146,8 @@ def test_hsts_preload_is_opt_in():
 def test_an_empty_map_tile_url_turns_the_tiles_off():
     script = (
         "from django.conf import settings; "
-        "print(repr(settings.MAP_TILE_URL), settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+        "print(repr(settings.MAP_TILE_URL), "
+        "settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
     )
     off = _manage("shell", "--no-imports", "-c", script, DEBUG="1", MAP_TILE_URL="")
     assert off.stdout.strip() == "'' [\"'self'\", 'data:']", off.stderr
