@@ -167,6 +167,9 @@ else:
             "LOCATION": "guide_cache",
         }
     }
+# This process's memory: where the error-report limit and the geocoder pause fall back
+# when the shared cache cannot be reached (Redis down); each process then counts alone.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -342,10 +345,44 @@ REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30, minimum=1)
 # "Signaler une erreur": at most this many reports per client per hour, counted in
 # the shared cache above (so the limit holds across server processes).
 ERROR_REPORTS_PER_HOUR = env_int("ERROR_REPORTS_PER_HOUR", 5, minimum=1)
-# Behind a reverse proxy, the request header holding the client address, as Django
-# names it (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR. Only set it if the proxy
-# overwrites that header, or clients could choose their own rate-limit key.
+
+
+def client_address_settings(trusted_proxy_count, header):
+    """django-ipware's settings (read through django-axes) for where the client address is.
+
+    Without a proxy: REMOTE_ADDR. Behind `trusted_proxy_count` reverse proxies that
+    each append the address they were reached from to X-Forwarded-For (nginx's
+    $proxy_add_x_forwarded_for), the client is the entry our first proxy appended:
+    that many from the right, which no client can forge; entries further left, a
+    client's own, are ignored. `header` names another one (HTTP_X_REAL_IP) that the
+    proxy overwrites. ipware counts the proxies before the last one, hence the - 1.
+    """
+    header = header or ("HTTP_X_FORWARDED_FOR" if trusted_proxy_count else "")
+    if not header:
+        return {
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",),
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "IPWARE_STRICT": True,
+        }
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": (header, "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_COUNT": max(trusted_proxy_count - 1, 0),
+        # A longer chain than expected (a client's own X-Forwarded-For) is not refused:
+        # the entry our proxy appended is still read from the right.
+        "IPWARE_STRICT": False,
+    }
+
+
+# The client address, read once (django-axes through django-ipware) for the sign-in
+# lockout and the error-report rate limit alike (partners.ratelimit asks axes for it).
+# Behind a proxy, without these every client has the proxy's address: anyone could lock
+# any account, and the limits would count everyone together.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+_client_address = client_address_settings(TRUSTED_PROXY_COUNT, CLIENT_IP_HEADER)
+AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
+IPWARE_STRICT = _client_address["IPWARE_STRICT"]
 # --- End of partners settings ---------------------------------------------------------------
 
 

@@ -10,9 +10,11 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from guide.settings import client_address_settings
 from tests.factories import BREIL_CENTRE, make_structure, offset
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +232,37 @@ def test_a_few_mistakes_do_not_lock_anyone_out(client, django_user_model):
     _failed_logins(client, url, "partenaire", settings.AXES_FAILURE_LIMIT - 1)
     response = client.post(url, {"username": "partenaire", "password": "le-bon-mot-de-passe"})
     assert response.status_code == 302
+
+
+def test_behind_a_proxy_the_lockout_counts_each_client_not_the_proxy(
+    client, settings, django_user_model
+):
+    # Axes used to count REMOTE_ADDR: behind the proxy anyone locked any account for everyone.
+    for name, value in client_address_settings(1, "").items():
+        setattr(settings, name, value)
+    django_user_model.objects.create_user("partenaire", "p@example.org", "le-bon-mot-de-passe")
+    url = reverse("partners:login")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    _failed_logins(attacker, url, "partenaire", settings.AXES_FAILURE_LIMIT)
+    good = {"username": "partenaire", "password": "le-bon-mot-de-passe"}
+    assert attacker.post(url, good).status_code == 429
+    # Writing someone else's address in its own header changes nothing: the proxy appends.
+    spoofing = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.66")
+    assert spoofing.post(url, good).status_code == 429
+    partner = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert partner.post(url, good).status_code == 302
+
+
+def test_the_proxy_count_comes_from_the_environment():
+    script = (
+        "from django.conf import settings; "
+        "print(settings.AXES_IPWARE_META_PRECEDENCE_ORDER, settings.AXES_IPWARE_PROXY_COUNT)"
+    )
+    result = _manage("shell", "--no-imports", "-c", script, DEBUG="1", TRUSTED_PROXY_COUNT="2")
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR') 1", result.stderr
+    bad = _manage("check", DEBUG="1", TRUSTED_PROXY_COUNT="deux")
+    assert "TRUSTED_PROXY_COUNT must be an integer" in bad.stderr
 
 
 # --- Escaping -------------------------------------------------------------------------------
