@@ -61,7 +61,8 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (export SECRET_KEY=… or DEBUG=1 locally)."
+            "SECRET_KEY must be set when DEBUG is off: export SECRET_KEY=… in production; "
+            "in development, run the command with DEBUG=1 (DEBUG=1 .venv/bin/python manage.py …)."
         )
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "partners",
     "opendata",
     "insights",
+    # The project itself: its one migration creates the database cache's table.
+    "guide",
 ]
 
 MIDDLEWARE = [
