@@ -96,3 +96,8 @@ clean:
 .PHONY: bench-opendata
 bench-opendata: venv
 	$(PY) bench/bench_import_export.py
+
+## The JSON API against its own OpenAPI schema: schemathesis on a live server (as CI runs it).
+.PHONY: api-schema
+api-schema: venv
+	bash .ci/api-schema

@@ -290,6 +290,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two fields named "kind": a structure's, and a search origin's (actors.api.ORIGIN).
+    "ENUM_NAME_OVERRIDES": {
+        "StructureKindEnum": "actors.enums.StructureKind",
+        "OriginKindEnum": ["coordinates", "address", "desk", "neighbourhood"],
+    },
 }
 
 # The visitor-independent part of a results page is cached this many seconds (0: never).
