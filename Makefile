@@ -20,7 +20,6 @@ venv: $(VENV)/.installed
 ## Migrate, load the real quartiers and the taxonomy, add example data (idempotent).
 setup: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_neighbourhoods
 	$(PY) manage.py loaddata needs publics languages kind_defaults
 	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py seed_demo --count $(DEMO_COUNT); fi
@@ -35,10 +34,12 @@ test: venv
 	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
 CHROMIUM := /usr/bin/chromium
+# Wait (up to 10 minutes) for another apt or dpkg run to release its lock instead of failing.
+APT_WAIT := -o DPkg::Lock::Timeout=600
 
 ## Debian's Chromium for the browser tests (never `playwright install`: no downloads here).
 chromium:
-	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y chromium; }
+	@test -x $(CHROMIUM) || { apt-get $(APT_WAIT) update && apt-get $(APT_WAIT) install -y chromium; }
 
 ## The browser tests (tests/e2e/): journeys and accessibility in Chromium, on a live server.
 e2e: venv chromium
@@ -75,7 +76,7 @@ bench-analytics: venv pg-bench-db
 
 ## Load and faults: gunicorn + PostgreSQL, driven by wrk (installed if missing).
 load: venv pg-bench-db
-	command -v wrk >/dev/null || apt-get install -y wrk
+	command -v wrk >/dev/null || apt-get $(APT_WAIT) install -y wrk
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py load
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py geocoder
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py restart
@@ -95,3 +96,8 @@ clean:
 .PHONY: bench-opendata
 bench-opendata: venv
 	$(PY) bench/bench_import_export.py
+
+## The JSON API against its own OpenAPI schema: schemathesis on a live server (as CI runs it).
+.PHONY: api-schema
+api-schema: venv
+	bash .ci/api-schema

@@ -5,13 +5,19 @@ invalid ones give a 400 whose body names each parameter.
 """
 
 from django.db.models import prefetch_related_objects
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import filters as django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
@@ -20,7 +26,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from actors import geo, pagecache
 from actors import search as search_module
-from actors.filters import FlagFilter, StructureFilter
+from actors.filters import FlagField, FlagFilter, StructureFilter
 from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
 from insights.recording import prepare_record, record_prepared
 
@@ -86,18 +92,31 @@ class StructureSummarySerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$",
+        "example": "09:30:00",
+        "description": "Heure locale (Europe/Paris), sans fuseau.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time, "09:30:00". OpenAPI's `format: time` is RFC 3339's, which
+    requires a UTC offset: opening hours have none, they are local."""
+
+
 class SlotSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField()
-    opens = serializers.TimeField()
-    closes = serializers.TimeField()
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    opens = LocalTimeField()
+    closes = LocalTimeField()
 
 
 class ExceptionSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     kind = serializers.CharField()
-    opens = serializers.TimeField(allow_null=True)
-    closes = serializers.TimeField(allow_null=True)
+    opens = LocalTimeField(allow_null=True)
+    closes = LocalTimeField(allow_null=True)
     label = serializers.CharField()
 
 
@@ -123,6 +142,8 @@ class PermanenceSerializer(serializers.ModelSerializer):
     host = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     provider = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     needs = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    opens = LocalTimeField()
+    closes = LocalTimeField()
     next_dates = serializers.SerializerMethodField()
 
     class Meta:
@@ -144,7 +165,8 @@ class PermanenceSerializer(serializers.ModelSerializer):
             "next_dates",
         ]
 
-    def get_next_dates(self, obj) -> list[str]:
+    @extend_schema_field({"type": "array", "items": {"type": "string", "format": "date"}})
+    def get_next_dates(self, obj):
         return [day.isoformat() for day in obj.next_dates(timezone.localdate())]
 
 
@@ -197,38 +219,81 @@ class StructureDetailSerializer(StructureSummarySerializer):
 # --- Parameters, documented from the FilterSet -------------------------------------------
 
 
-def search_parameters():
+def _parameter_schema(filter_):
+    """The JSON schema of one search parameter, from its filter: what the FilterSet accepts."""
+    extra = filter_.extra
+    if isinstance(filter_, django_filters.NumberFilter):
+        schema = {"type": "number"}
+        if extra.get("min_value") is not None:
+            schema["minimum"] = float(extra["min_value"])
+        if extra.get("max_value") is not None:
+            schema["maximum"] = float(extra["max_value"])
+        return schema
+    if isinstance(filter_, FlagFilter):
+        return {"type": "string", "enum": sorted(FlagField.TRUE | FlagField.FALSE)}
+    if extra.get("choices"):  # fixed lists; empty is "any", as the form sends it
+        return {"type": "string", "enum": ["", *(value for value, _label in extra["choices"])]}
+    schema = {"type": "string"}
+    if extra.get("max_length"):
+        schema["maxLength"] = extra["max_length"]
+    return schema
+
+
+SLUG_LISTS = {
+    "besoin": "/api/v1/besoins/",
+    "public": "/api/v1/publics/",
+    "quartier": "/api/v1/quartiers/",
+    "depuis": "/api/v1/structures/",
+}
+
+
+def search_parameters(*, paginated=True):
     parameters = []
     for name, filter_ in StructureFilter.base_filters.items():
         many = isinstance(
             filter_, django_filters.ModelMultipleChoiceFilter | django_filters.MultipleChoiceFilter
         )
-        if isinstance(filter_, django_filters.NumberFilter):
-            kind = OpenApiTypes.NUMBER
-        elif isinstance(filter_, FlagFilter):
-            kind = OpenApiTypes.BOOL
-        else:
-            kind = OpenApiTypes.STR
-        choices = filter_.extra.get("choices")  # fixed lists; model choices are slugs
-        enum = [value for value, _label in choices] if choices else None
+        description = filter_.label or ""
+        if name in SLUG_LISTS:
+            description = format_lazy(
+                gettext_lazy("{label} (slug : voir {url} ; un slug inconnu répond 400)"),
+                label=description,
+                url=SLUG_LISTS[name],
+            )
+        schema = _parameter_schema(filter_)
         parameters.append(
             OpenApiParameter(
                 name,
-                kind,
+                {"type": "array", "items": schema} if many else schema,
                 OpenApiParameter.QUERY,
-                description=str(filter_.label or ""),
-                many=many,
-                enum=enum,
+                description=description,
                 explode=True if many else None,
             )
         )
-    parameters.append(OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY))
+    if paginated:
+        parameters.append(
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}, OpenApiParameter.QUERY)
+        )
     return parameters
 
 
 ERRORS = inline_serializer(
     "SearchErrors",
     {"errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()))},
+)
+NOT_FOUND = inline_serializer("NotFound", {"detail": serializers.CharField()})
+GEOJSON = "application/geo+json"
+ORIGIN = inline_serializer(
+    "Origin",
+    {
+        "kind": serializers.ChoiceField(
+            choices=["coordinates", "address", "desk", "neighbourhood"]
+        ),
+        "label": serializers.CharField(),
+        "latitude": serializers.FloatField(),
+        "longitude": serializers.FloatField(),
+    },
+    allow_null=True,
 )
 
 
@@ -278,10 +343,17 @@ def _run_search(request):
                 "count": serializers.IntegerField(),
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
+                "capped": serializers.BooleanField(),
+                "origin": ORIGIN,
+                "radius_km": serializers.FloatField(allow_null=True),
+                "widened": serializers.BooleanField(),
+                "message": serializers.CharField(allow_blank=True),
+                "notices": serializers.ListField(child=serializers.CharField()),
                 "results": StructureSummarySerializer(many=True),
             },
         ),
         400: ERRORS,
+        404: NOT_FOUND,
     },
     description=gettext_lazy(
         "Structures publiées, filtrées comme sur /recherche/. Avec un point de départ, "
@@ -338,7 +410,10 @@ def _list_body(request, search, page, number):
     }
 
 
-@extend_schema(operation_id="structures_detail", responses={200: StructureDetailSerializer})
+@extend_schema(
+    operation_id="structures_detail",
+    responses={200: StructureDetailSerializer, 404: NOT_FOUND},
+)
 @api_view(["GET"])
 def structure_detail(request, slug):
     queryset = Structure.objects.published().prefetch_related(
@@ -355,15 +430,17 @@ def structure_detail(request, slug):
         "held_permanences__host",
         "held_permanences__provider",
     )
-    structure = get_object_or_404(queryset.with_neighbourhood(), slug=slug)
+    structure = queryset.with_neighbourhood().filter(slug=slug).first()
+    if structure is None:
+        raise NotFound(_("Aucune structure publiée ne porte ce nom."))
     context = {"request": request, "now": timezone.now()}
     return Response(StructureDetailSerializer(structure, context=context).data)
 
 
 @extend_schema(
     operation_id="structures_geojson",
-    parameters=search_parameters(),
-    responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+    parameters=search_parameters(paginated=False),  # one collection, no pages
+    responses={(200, GEOJSON): OpenApiTypes.OBJECT, (400, "application/json"): ERRORS},
     description=gettext_lazy(
         "Les mêmes résultats que la liste (au plus 100), en GeoJSON pour une carte."
     ),
@@ -404,7 +481,7 @@ def structure_geojson(request):
     )
 
 
-@extend_schema(operation_id="quartiers_geojson", responses={200: OpenApiTypes.OBJECT})
+@extend_schema(operation_id="quartiers_geojson", responses={(200, GEOJSON): OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def neighbourhood_geojson(request):
     features = [_neighbourhood_feature(request, n) for n in Neighbourhood.objects.all()]
@@ -418,10 +495,23 @@ def neighbourhood_geojson(request):
     )
 
 
-@extend_schema(operation_id="quartier_geojson", responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    operation_id="quartier_geojson",
+    parameters=[
+        OpenApiParameter(
+            "slug",
+            str,
+            OpenApiParameter.PATH,
+            examples=[OpenApiExample("Breil - Barberie", value="breil-barberie")],
+        )
+    ],
+    responses={(200, GEOJSON): OpenApiTypes.OBJECT, (404, "application/json"): NOT_FOUND},
+)
 @api_view(["GET"])
 def neighbourhood_feature(request, slug):
-    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    neighbourhood = Neighbourhood.objects.filter(slug=slug).first()
+    if neighbourhood is None:
+        raise NotFound(_("Aucun quartier ne porte ce nom."))
     return Response(
         _neighbourhood_feature(request, neighbourhood), content_type="application/geo+json"
     )

@@ -6,6 +6,8 @@ shareable URLs read naturally). Filters that narrow the list are applied by
 where distances are measured from, and are read by `actors.search`.
 """
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,6 +23,7 @@ from actors.text import tokens
 Q_MAX_LENGTH = 200
 Q_MAX_WORDS = 8
 DEFAULT_RADIUS_KM = 1.5
+MIN_RADIUS_KM = Decimal("0.1")
 MAX_RADIUS_KM = 30
 
 WEEKDAY_SLUGS = {str(day.label): day.value for day in Weekday}  # "lundi" → 0
@@ -37,7 +40,8 @@ class FlagField(forms.Field):
     default_error_messages = {"invalid": _("Valeur attendue : 1 (oui) ou 0 (non).")}
 
     def to_python(self, value):
-        value = (value or "").strip().lower()
+        # Exactly these words, as the API schema lists them: no case or space variants.
+        value = value or ""
         if value in self.TRUE:
             return True
         if value in self.FALSE:
@@ -148,7 +152,8 @@ class StructureFilter(django_filters.FilterSet):
     rayon = django_filters.NumberFilter(
         label=_("Rayon (km)"),
         method=_ignore,
-        min_value=0.1,
+        # A Decimal: the float 0.1 is a hair above 0.1, so rayon=0.1 was refused.
+        min_value=MIN_RADIUS_KM,
         max_value=MAX_RADIUS_KM,
         help_text=_("À pied : 1,5 km par défaut."),
     )

@@ -7,8 +7,9 @@ GEOCODER_CACHE_DAYS at most (older rows are deleted as new ones arrive); an
 unreachable, slow or failing service raises
 `GeocoderUnavailable`, which callers turn into a French message and a fallback
 origin — never a 500. After such a failure the service is left alone for
-GEOCODER_PAUSE_SECONDS (a mark in the shared cache): while it is down or slow,
-address searches fall back at once instead of each waiting for its timeout.
+GEOCODER_PAUSE_SECONDS (a mark in the shared cache, or in this process's memory
+when the shared cache cannot be reached): while it is down or slow, address
+searches fall back at once instead of each waiting for its timeout.
 """
 
 import datetime
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from geopy.exc import GeopyError
@@ -111,8 +112,8 @@ def _paused():
     try:
         return bool(cache.get(PAUSE_KEY))
     except Exception:  # an unreachable cache must not stop the search
-        logger.warning("Cache unavailable: geocoder pause not checked.", exc_info=True)
-        return False
+        logger.warning("Cache unavailable: geocoder pause read in this process.", exc_info=True)
+        return bool(caches["local"].get(PAUSE_KEY))
 
 
 def _pause():
@@ -121,4 +122,6 @@ def _pause():
     try:
         cache.set(PAUSE_KEY, True, settings.GEOCODER_PAUSE_SECONDS)
     except Exception:
-        logger.warning("Cache unavailable: geocoder pause not set.", exc_info=True)
+        # Without any pause, every address search would wait for the geocoder's timeout.
+        logger.warning("Cache unavailable: geocoder paused in this process only.", exc_info=True)
+        caches["local"].set(PAUSE_KEY, True, settings.GEOCODER_PAUSE_SECONDS)

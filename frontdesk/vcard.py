@@ -1,4 +1,10 @@
-"""A structure as a vCard 3.0 (RFC 2426), so a visitor can keep it in their phone."""
+"""A structure as a vCard 3.0 (RFC 2426), so a visitor can keep it in their phone.
+
+Version 3.0 is what phone address books import most widely; values are escaped
+and lines folded by the rules RFC 6350 states most precisely (the same as 3.0's).
+"""
+
+import re
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -7,19 +13,24 @@ from django.utils.translation import pgettext
 from actors.enums import Weekday
 from actors.hours import format_time
 
+# Every way a text can break a line, a lone carriage return included: a reader that
+# splits on any of them would otherwise read what follows as a property of its own
+# (an injected TEL or EMAIL line).
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# Other control characters have no place in a vCard value (RFC 6350 §3.3: VALUE-CHAR).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
 
 def _escape(value):
-    return (
-        str(value or "")
-        .replace("\\", "\\\\")
-        .replace("\n", "\\n")
-        .replace(",", "\\,")
-        .replace(";", "\\;")
-    )
+    """A TEXT value (RFC 6350 §3.4): backslash, comma, semicolon and line breaks escaped."""
+    text = _CONTROL.sub("", str(value or ""))
+    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return _LINE_BREAK.sub(r"\\n", text)
 
 
 def _fold(line):
-    """Lines longer than 75 octets are folded with CRLF + space (RFC 2425 §5.8.1)."""
+    """Lines longer than 75 octets are folded with CRLF + space, never inside a character
+    (RFC 6350 §3.2)."""
     encoded = line.encode("utf-8")
     if len(encoded) <= 75:
         return line

@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,13 +15,16 @@ from actors import geo
 from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
+from actors.renderers import EscapingJsonResponse
 from actors.text import tokens
 from actors.views import search_form_context
 from frontdesk import vcard
+from frontdesk.forms import GuideForm
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
 from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull
+from guide.errors import bad_request_page
 from insights.recording import record_search
 
 DESK_CHOICES_LIMIT = 30
@@ -103,7 +106,7 @@ def desk_clear(request):
 
 def _selection_response(request, selection, message, level=messages.SUCCESS, status=200):
     if _wants_json(request):
-        return JsonResponse(
+        return EscapingJsonResponse(
             {"count": len(selection), "slugs": selection.slugs(), "message": str(message)},
             status=status,
         )
@@ -202,14 +205,16 @@ def handout(request):
 @require_safe
 def neighbourhood_guide(request, slug):
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
-    needs = list(Need.objects.filter(slug__in=request.GET.getlist("besoin")))
-    guide = build_guide(neighbourhood, needs)
+    form = GuideForm(request.GET)
+    if not form.is_valid():
+        return bad_request_page(request, form)
+    guide = build_guide(neighbourhood, list(form.cleaned_data["besoin"]))
     context = {
         "guide": guide,
         "neighbourhood": neighbourhood,
         "printed_on": timezone.localtime(),
         "week_start": timezone.localdate(),
-        "for_pdf": request.GET.get("format") == "pdf",
+        "for_pdf": form.cleaned_data["format"] == "pdf",
     }
     if context["for_pdf"]:
         html = render_to_string("frontdesk/guide.html", context, request=request)

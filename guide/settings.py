@@ -61,7 +61,8 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (export SECRET_KEY=… or DEBUG=1 locally)."
+            "SECRET_KEY must be set when DEBUG is off: export SECRET_KEY=… in production; "
+            "in development, run the command with DEBUG=1 (DEBUG=1 .venv/bin/python manage.py …)."
         )
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
@@ -88,6 +89,8 @@ INSTALLED_APPS = [
     "partners",
     "opendata",
     "insights",
+    # The project itself: its one migration creates the database cache's table.
+    "guide",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A query string of over 1,000 parameters: a French 400, never a 500 (even with DEBUG).
+    "guide.middleware.QueryStringLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +172,9 @@ else:
             "LOCATION": "guide_cache",
         }
     }
+# This process's memory: where the error-report limit and the geocoder pause fall back
+# when the shared cache cannot be reached (Redis down); each process then counts alone.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,7 +209,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Preload is opt-in: once browsers ship the domain in their preload list, leaving it
+# takes months, and every subdomain must serve HTTPS for good. Off, Django's deploy
+# check would warn about it (security.W021): that is the choice, so it stays quiet.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The language chosen in the footer: HTTPS only like the session, never sent cross-site.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if env_bool("BEHIND_HTTPS_PROXY", False):
     # Only behind a proxy that always sets this header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -275,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two fields named "kind": a structure's, and a search origin's (actors.api.ORIGIN).
+    "ENUM_NAME_OVERRIDES": {
+        "StructureKindEnum": "actors.enums.StructureKind",
+        "OriginKindEnum": ["coordinates", "address", "desk", "neighbourhood"],
+    },
 }
 
 # The visitor-independent part of a results page is cached this many seconds (0: never).
@@ -283,7 +305,9 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60, minimum=0)
 # --- Map --------------------------------------------------------------------------------
 # Tiles of the /carte/ page (Leaflet). Empty: no background tiles (the markers and
 # the quartier outline still show), e.g. for tests or an offline kiosk.
-MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Set but empty means "no tiles", unlike the other settings where empty means the default.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_URL = MAP_TILE_URL.strip()
 MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">'
@@ -331,10 +355,44 @@ REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30, minimum=1)
 # "Signaler une erreur": at most this many reports per client per hour, counted in
 # the shared cache above (so the limit holds across server processes).
 ERROR_REPORTS_PER_HOUR = env_int("ERROR_REPORTS_PER_HOUR", 5, minimum=1)
-# Behind a reverse proxy, the request header holding the client address, as Django
-# names it (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR. Only set it if the proxy
-# overwrites that header, or clients could choose their own rate-limit key.
+
+
+def client_address_settings(trusted_proxy_count, header):
+    """django-ipware's settings (read through django-axes) for where the client address is.
+
+    Without a proxy: REMOTE_ADDR. Behind `trusted_proxy_count` reverse proxies that
+    each append the address they were reached from to X-Forwarded-For (nginx's
+    $proxy_add_x_forwarded_for), the client is the entry our first proxy appended:
+    that many from the right, which no client can forge; entries further left, a
+    client's own, are ignored. `header` names another one (HTTP_X_REAL_IP) that the
+    proxy overwrites. ipware counts the proxies before the last one, hence the - 1.
+    """
+    header = header or ("HTTP_X_FORWARDED_FOR" if trusted_proxy_count else "")
+    if not header:
+        return {
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",),
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "IPWARE_STRICT": True,
+        }
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": (header, "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_COUNT": max(trusted_proxy_count - 1, 0),
+        # A longer chain than expected (a client's own X-Forwarded-For) is not refused:
+        # the entry our proxy appended is still read from the right.
+        "IPWARE_STRICT": False,
+    }
+
+
+# The client address, read once (django-axes through django-ipware) for the sign-in
+# lockout and the error-report rate limit alike (partners.ratelimit asks axes for it).
+# Behind a proxy, without these every client has the proxy's address: anyone could lock
+# any account, and the limits would count everyone together.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+_client_address = client_address_settings(TRUSTED_PROXY_COUNT, CLIENT_IP_HEADER)
+AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
+IPWARE_STRICT = _client_address["IPWARE_STRICT"]
 # --- End of partners settings ---------------------------------------------------------------
 
 

@@ -11,3 +11,6 @@ urlpatterns = [
     path("", include("partners.report_urls")),
     path("", include("insights.urls")),
 ]
+
+# An /api/ address that matches no route answers JSON like the API's own 404s.
+handler404 = "guide.errors.page_not_found"

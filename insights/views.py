@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from actors.models import Need, Neighbourhood
 from insights.forms import DashboardForm
 from insights.report import Report
+from opendata import spreadsheet
 
 
 def staff_only(view):
@@ -91,9 +92,9 @@ def export_csv(request):
         share, median = figures.share_unanswered, figures.median_m
         writer.writerow(
             [
-                row.place,
-                row.city,
-                row.need,
+                spreadsheet.neutralize(row.place),
+                spreadsheet.neutralize(row.city),
+                spreadsheet.neutralize(row.need),
                 figures.searches,
                 figures.judged,
                 figures.unanswered,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from actors.enums import CoordinatesSource, Status, StructureKind, VerificationMethod, Wheelchair
 from actors.text import normalize
 
+from . import spreadsheet
 from .opening_hours import format_opening_hours, parse_opening_hours
 from .records import MAX_FIELD_CHARS, ImportFileError, Record, bad_text
 
@@ -139,7 +140,7 @@ def csv_lines(rows):
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([row[name] for name in HEADER])
+        writer.writerow([spreadsheet.neutralize(row[name]) for name in HEADER])
         yield buffer.getvalue()
 
 
@@ -318,6 +319,7 @@ def read_csv(stream):
                     ],
                 )
                 continue
+            cells = [spreadsheet.restore(cell) for cell in cells]
             yield to_record(number, dict(zip(header, cells, strict=True)))
     except UnicodeDecodeError:
         raise ImportFileError(

@@ -1,8 +1,9 @@
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from actors.filters import StructureFilter
 from actors.models import Structure
+from actors.renderers import EscapingJsonResponse
 
 from . import exporters
 
@@ -26,7 +27,7 @@ def _filtered(request):
     filterset = StructureFilter(request.GET, request=request)
     if not filterset.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
-        return None, JsonResponse({"errors": errors}, status=400)
+        return None, EscapingJsonResponse({"errors": errors}, status=400)
     queryset = filterset.qs
     neighbourhood = filterset.form.cleaned_data.get("quartier")
     if neighbourhood is not None:

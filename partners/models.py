@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -194,9 +195,27 @@ class ChangeProposal(models.Model):
     # --- Creating proposals -------------------------------------------------------
 
     @classmethod
+    def _pending_twin(cls, *, by, structure, changes, message):
+        """The same proposal already waiting from the same partner (a double submission)."""
+        candidates = cls.objects.pending().filter(proposed_by=by, structure=structure)
+        if structure is None:
+            candidates = candidates.filter(is_new=True)
+        for proposal in candidates:
+            if proposal.changes == changes and proposal.message == message:
+                return proposal
+        return None
+
+    @classmethod
     @transaction.atomic
     def propose(cls, structure, *, by, values, message=""):
-        """Record the fields whose proposed value differs from the live entry."""
+        """Record the fields whose proposed value differs from the live entry.
+
+        Idempotent: the same changes sent again while the first are pending (a
+        double click, a reload of the POST) return the pending proposal. The
+        structure row is locked first (the lock order of accept()), so two
+        identical submissions queue here and the second finds the first.
+        """
+        structure = Structure.objects.select_for_update().get(pk=structure.pk)
         base = editable.snapshot(structure, values.keys())
         changes = {name: value for name, value in values.items() if value != base[name]}
         if not changes:
@@ -206,6 +225,9 @@ class ChangeProposal(models.Model):
                     "« Rien n'a changé »."
                 )
             )
+        twin = cls._pending_twin(by=by, structure=structure, changes=changes, message=message)
+        if twin is not None:
+            return twin
         latest = structure.history.order_by("-history_id").values_list("history_id", flat=True)
         return cls.objects.create(
             structure=structure,
@@ -219,6 +241,11 @@ class ChangeProposal(models.Model):
     @classmethod
     @transaction.atomic
     def propose_new(cls, *, by, values, message=""):
+        """A new structure, idempotent like propose(): the partner's user row is the lock."""
+        get_user_model().objects.select_for_update().filter(pk=by.pk).first()
+        twin = cls._pending_twin(by=by, structure=None, changes=values, message=message)
+        if twin is not None:
+            return twin
         return cls.objects.create(is_new=True, proposed_by=by, changes=values, message=message)
 
     # --- Reviewing ----------------------------------------------------------------

@@ -39,6 +39,7 @@ def fresh_caches():
     from django.core.cache import caches
 
     caches["insights"].clear()
+    caches["local"].clear()
     # The database cache by default needs database access; a test without the
     # database cannot have cached a page either.
     with contextlib.suppress(RuntimeError):

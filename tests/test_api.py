@@ -189,6 +189,55 @@ def test_openapi_schema_is_generated_from_the_code(client):
     assert "/api/v1/structures/{slug}/" in schema["paths"]
 
 
+def _schema(client):
+    return yaml.safe_load(client.get("/api/v1/schema/").content)
+
+
+def _parameter(operation, name):
+    return next(p for p in operation["parameters"] if p["name"] == name)["schema"]
+
+
+def test_the_schema_says_what_the_api_answers(client):
+    """Places where the schema used to disagree with the API (schemathesis runs them all)."""
+    schema = _schema(client)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    listing = paths["/api/v1/structures/"]["get"]
+    assert _parameter(listing, "rayon") == {"type": "number", "minimum": 0.1, "maximum": 30.0}
+    assert _parameter(listing, "lat")["minimum"] == -90
+    assert _parameter(listing, "page") == {"type": "integer", "minimum": 1}
+    assert "" in _parameter(listing, "ouvert")["enum"]  # "peu importe"
+    assert "" in _parameter(listing, "type")["items"]["enum"]
+    assert set(listing["responses"]) == {"200", "400", "404"}
+    for path in ["/api/v1/structures.geojson", "/api/v1/quartiers/", "/api/v1/quartiers/{slug}/"]:
+        assert "application/geo+json" in paths[path]["get"]["responses"]["200"]["content"], path
+    assert "404" in paths["/api/v1/structures/{slug}/"]["get"]["responses"]
+    # Opening hours are local times, not RFC 3339 times (those carry an offset).
+    assert "format" not in components["Slot"]["properties"]["opens"]
+    assert components["Slot"]["properties"]["opens"]["pattern"]
+
+
+def test_the_smallest_documented_radius_is_accepted(client):
+    # 0.1 was refused: the float bound is a hair above a decimal 0.1.
+    response = client.get("/api/v1/structures/", {"quartier": "breil-barberie", "rayon": "0.1"})
+    assert response.status_code == 200
+    assert response.json()["radius_km"] >= 0.1
+
+
+def test_api_404s_are_french_json(client):
+    for url in [
+        "/api/v1/structures/nexiste-pas/",
+        "/api/v1/quartiers/nexiste-pas/",
+        "/api/v1/structures/%C2%9E%3E/",
+        "/api/v1/nulle-part/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+        assert "No " not in response.json()["detail"], url  # Django's English message
+    page = client.get("/structures/nexiste-pas/")
+    assert page.status_code == 404 and "Page introuvable" in page.content.decode()
+
+
 def test_an_api_list_is_served_from_the_cache_the_second_time(
     client, settings, django_assert_max_num_queries
 ):

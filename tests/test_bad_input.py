@@ -107,3 +107,31 @@ def test_an_address_when_the_geocoder_is_down_still_answers(client, some_structu
     body = response.content.decode()
     assert "Le service de recherche d&#x27;adresses ne répond pas" in body
     assert "centre du quartier Breil - Barberie" in body
+
+
+@pytest.mark.parametrize(
+    "query", ["besoin=%00", "besoin=%00&format=pdf", "besoin=inconnu", "format=docx"]
+)
+def test_the_neighbourhood_guide_refuses_bad_parameters_in_french(client, some_structures, query):
+    # besoin=%00 used to reach the query: a 500 on PostgreSQL.
+    response = client.get("/quartiers/breil-barberie/guide/", QUERY_STRING=query)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Adresse de page à corriger" in body
+    assert "Besoin" in body or "Format" in body
+
+
+def test_the_neighbourhood_guide_takes_an_empty_need_as_all_needs(client, some_structures):
+    response = client.get("/quartiers/breil-barberie/guide/", QUERY_STRING="besoin=&format=")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_over_a_thousand_parameters_answer_a_french_400(client, settings, debug):
+    # With DEBUG on, Django's own error page read them again and failed with a 500.
+    settings.DEBUG = debug
+    query = "&".join(f"besoin=b{n}" for n in range(1001))
+    for url in ["/recherche/", "/api/v1/structures/", "/export/structures.csv"]:
+        response = client.get(url, QUERY_STRING=query)
+        assert response.status_code == 400, url
+        assert "trop de paramètres" in response.content.decode(), url

@@ -4,6 +4,8 @@ The rate-limit tests run against whichever cache the settings give: the database
 cache by default, Redis when REDIS_URL is set (CI runs this file both ways).
 """
 
+import ipaddress
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actors.enums import Status
+from guide.settings import client_address_settings
 from partners import ratelimit
 from partners.models import ErrorReport, ReportStatus
 from tests.factories import make_structure
@@ -24,10 +27,15 @@ from tests.factories import make_structure
 pytestmark = pytest.mark.django_db
 
 
+def _address():
+    """An IPv6 address of the documentation range, new each time: no two tests share a limit."""
+    return str(ipaddress.ip_address("2001:db8::") + uuid.uuid4().int % 2**64)
+
+
 @pytest.fixture
 def visitor():
-    """An anonymous visitor with an address of its own, so no two tests share a limit."""
-    return Client(REMOTE_ADDR=f"client-{uuid.uuid4().hex}")
+    """An anonymous visitor with an address of its own."""
+    return Client(REMOTE_ADDR=_address())
 
 
 def _report_url(structure):
@@ -142,23 +150,72 @@ def test_a_client_may_send_five_reports_an_hour_then_gets_a_friendly_message(vis
     assert "réessayez dans une heure" in response.content.decode()
     assert ErrorReport.objects.count() == settings.ERROR_REPORTS_PER_HOUR
     # Someone else, from another address, is not blocked.
-    other = Client(REMOTE_ADDR=f"client-{uuid.uuid4().hex}")
+    other = Client(REMOTE_ADDR=_address())
     assert _report(other, structure).status_code == 302
 
 
-def test_the_limit_follows_the_configured_proxy_header(settings):
-    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+@pytest.fixture
+def behind_one_proxy(settings):
+    """The settings TRUSTED_PROXY_COUNT=1 gives: one reverse proxy appends to X-Forwarded-For."""
+    for name, value in client_address_settings(1, "").items():
+        setattr(settings, name, value)
+    return _address()  # the proxy's own address, the same for every client
+
+
+def _through(proxy, forwarded_for):
+    return Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_a_proxy_the_limit_counts_each_client(behind_one_proxy):
+    # It used to count REMOTE_ADDR: every client had the proxy's address, one limit for all.
     structure = make_structure()
-    shared_proxy = f"proxy-{uuid.uuid4().hex}"
-    address = f"client-{uuid.uuid4().hex}"
+    client_a, client_b = _address(), _address()
+    for _ in range(settings.ERROR_REPORTS_PER_HOUR):
+        assert _report(_through(behind_one_proxy, client_a), structure).status_code == 302
+    assert _report(_through(behind_one_proxy, client_a), structure).status_code == 429
+    # A cannot pass for B by writing B's address in its own header: the proxy appends A's.
+    spoofing = _through(behind_one_proxy, f"{client_b}, {client_a}")
+    assert _report(spoofing, structure).status_code == 429
+    assert _report(_through(behind_one_proxy, client_b), structure).status_code == 302
+
+
+def test_the_limit_can_follow_another_header_the_proxy_sets(settings):
+    for name, value in client_address_settings(0, "HTTP_X_REAL_IP").items():
+        setattr(settings, name, value)
+    structure = make_structure()
+    shared_proxy, address = _address(), _address()
     for _ in range(settings.ERROR_REPORTS_PER_HOUR):
         Client(REMOTE_ADDR=shared_proxy, HTTP_X_REAL_IP=address).post(
             _report_url(structure), {"message": "Erreur"}
         )
     blocked = Client(REMOTE_ADDR=shared_proxy, HTTP_X_REAL_IP=address)
     assert _report(blocked, structure).status_code == 429
-    neighbour = Client(REMOTE_ADDR=shared_proxy, HTTP_X_REAL_IP=f"client-{uuid.uuid4().hex}")
+    neighbour = Client(REMOTE_ADDR=shared_proxy, HTTP_X_REAL_IP=_address())
     assert _report(neighbour, structure).status_code == 302
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The shared cache is a Redis server that does not answer (a closed loopback port)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        },
+    }
+
+
+def test_with_redis_down_reports_are_still_taken_and_still_limited(visitor, redis_down, caplog):
+    # It used to answer 500.
+    structure = make_structure()
+    with caplog.at_level(logging.WARNING, logger="partners.ratelimit"):
+        for _ in range(settings.ERROR_REPORTS_PER_HOUR):
+            assert _report(visitor, structure).status_code == 302
+        limited = _report(visitor, structure)
+    assert limited.status_code == 429 and "réessayez dans une heure" in limited.content.decode()
+    assert ErrorReport.objects.count() == settings.ERROR_REPORTS_PER_HOUR
+    assert "limit counted per process" in caplog.text
 
 
 def _environment_of_this_cache():

@@ -218,3 +218,45 @@ def test_reimporting_an_export_changes_nothing(tmp_path):
     out = io.StringIO()
     call_command("import_structures", str(path), "--format", "csv", "--no-progress", stdout=out)
     assert "0 créée(s), 0 mise(s) à jour, 50 inchangée(s)" in out.getvalue()
+
+
+# --- Spreadsheet formulas ------------------------------------------------------------------
+
+FORMULAS = {
+    "name": '=HYPERLINK("https://pirate.example","Cliquez")',
+    "description": "+cmd|' /C calc'!A0",
+    "street": "-2+3+cmd|' /C calc'!A0",
+    "city": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "hours_note": "=1+1 (horaires)",
+    "fees_details": "'=déjà neutralisé à la main",
+    "phone": "+33 2 61 91 00 09",
+}
+
+
+def test_csv_cells_never_start_a_formula_and_json_keeps_the_text(client):
+    make_structure(**FORMULAS, access_details="\t=1+1")
+    rows = csv_rows(content(client.get("/export/structures.csv")))
+    texts = [cell for row in rows for name, cell in row.items() if name not in ("longitude",)]
+    assert not [cell for cell in texts if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    (row,) = rows
+    assert row["nom"] == "'" + FORMULAS["name"]
+    assert row["tarifs"] == "''=déjà neutralisé à la main"
+    assert row["longitude"].startswith("-1.5")  # numbers stay numbers
+    (record,) = json.loads(content(client.get("/export/structures.json")))
+    assert record["nom"] == FORMULAS["name"] and record["telephone"] == FORMULAS["phone"]
+    geojson = json.loads(content(client.get("/export/structures.geojson")))
+    assert geojson["features"][0]["properties"]["commune"] == FORMULAS["city"]
+
+
+def test_a_csv_round_trip_gives_the_formulas_back_as_text(tmp_path):
+    structure = make_structure(**FORMULAS)
+    first = export_all("csv")
+    path = tmp_path / "structures.csv"
+    path.write_text(first, encoding="utf-8")
+    empty_the_directory()
+    call_command(
+        "import_structures", str(path), "--format", "csv", "--no-progress", stdout=io.StringIO()
+    )
+    imported = Structure.objects.get(slug=structure.slug)
+    assert {name: getattr(imported, name) for name in FORMULAS} == FORMULAS
+    assert export_all("csv") == first

@@ -291,6 +291,26 @@ def test_vcard(client):
     assert all(len(line.encode()) <= 75 for line in card.split("\r\n"))
 
 
+def test_a_partners_text_cannot_add_a_line_to_the_vcard(client):
+    # A lone carriage return used to reach the file raw: phone apps read it as a new line.
+    place = make_structure(
+        name="Maison\rTEL:06 00 00 00 00",
+        phone="0261910009\r\nTEL:0899000000",
+        street="1 voie fictive\nEMAIL:pirate@example.org",
+        address_complement="bât. A\u2028URL:https://pirate.example\x07",
+    )
+    card = client.get(reverse("frontdesk:vcard", args=[place.slug])).content.decode()
+    lines = card.replace("\r\n ", "").split("\r\n")  # unfolded, then split on CRLF only
+    text = "".join(lines)
+    assert not any(char in text for char in "\r\n\u2028\x07")
+    assert [line for line in lines if line.startswith("TEL")] == [
+        "TEL;TYPE=WORK,VOICE:0261910009\\nTEL:0899000000"
+    ]
+    assert "FN:Maison\\nTEL:06 00 00 00 00" in lines
+    assert not any(line.startswith(("EMAIL", "URL:https://pirate")) for line in lines)
+    assert all(len(line.encode()) <= 75 for line in card.split("\r\n"))
+
+
 def test_archived_places_have_no_vcard(client):
     place = make_structure(status="archived")
     assert client.get(reverse("frontdesk:vcard", args=[place.slug])).status_code == 404

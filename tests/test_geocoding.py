@@ -149,3 +149,27 @@ def test_the_cache_keeps_no_typed_address_and_forgets_old_ones(ban_server, setti
     geocode("1 voie fictive inconnue 44000")  # any new answer purges the expired ones
     assert GeocodedAddress.objects.count() == 1
     assert GeocodedAddress.objects.get().created_at > old
+
+
+def test_with_the_cache_down_a_hanging_geocoder_is_paused_in_this_process(
+    client, slow_ban, places, settings, caplog
+):
+    # The pause lived in the cache only: with Redis down, every address search waited
+    # for the geocoder's timeout.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        },
+    }
+    slow_ban.delay = 2.5  # longer than GEOCODER_TIMEOUT: it hangs
+    params = {"adresse": "3 voie fictive 44300", "quartier": "breil-barberie"}
+    asked = []
+    for _ in range(3):
+        response = client.get("/recherche/", params)
+        assert response.status_code == 200
+        assert "ne répond pas pour le moment" in response.content.decode()
+        asked.append(len(slow_ban.queries))  # geopy's client retries a timed-out request
+    assert asked[0] >= 1 and asked[1:] == [asked[0], asked[0]]  # then it is left alone
+    assert "geocoder paused in this process only" in caplog.text

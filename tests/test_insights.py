@@ -421,6 +421,16 @@ def test_the_table_counts_shares_and_medians_per_quartier_and_need(
     assert len(rows) == 6
 
 
+def test_a_quartier_named_like_a_formula_is_text_in_the_csv(staff_client):
+    # An agent-edited name reaches the spreadsheet: it must not run there.
+    place = neighbourhood("breil-barberie")
+    place.name = '=HYPERLINK("https://pirate.example")'
+    place.save()
+    record(TODAY, ["stage-de-3e"])
+    (row,) = table_rows(staff_client)
+    assert row["quartier"] == '\'=HYPERLINK("https://pirate.example")'
+
+
 def test_the_csv_holds_aggregates_only(staff_client, a_quarter_of_searches):
     response = staff_client.get(
         reverse("insights:export"), {"du": "2025-01-01", "au": TODAY.isoformat()}

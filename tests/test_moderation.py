@@ -344,6 +344,40 @@ def test_concurrent_accepts_of_two_proposals_on_one_field(reference_data, django
     assert loser.status == ProposalStatus.SUPERSEDED
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="needs row locks: run on PostgreSQL (CI does)"
+)
+def test_two_identical_submissions_at_the_same_moment_make_one_proposal(
+    reference_data, django_user_model
+):
+    """A double click: the same form posted twice at once, in two real database sessions."""
+    from tests.factories import make_structure
+
+    structure = make_structure(name="Mission locale cliquée deux fois")
+    partner = django_user_model.objects.create_user("partenaire-d", "d@ml.example.org")
+    barrier = threading.Barrier(2)
+    created = []
+
+    def submit():
+        try:
+            barrier.wait()
+            created.append(
+                ChangeProposal.propose(structure, by=partner, values={"phone": "02 40 33 33 33"}).pk
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(created) == 2 and len(set(created)) == 1
+    assert ChangeProposal.objects.pending().count() == 1
+
+
 # --- New structures -----------------------------------------------------------------------------
 
 

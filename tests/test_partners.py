@@ -279,6 +279,24 @@ def test_a_proposal_leaves_the_live_entry_unchanged(partner_a_client, partner_a,
     assert proposal.base == {"phone": "", "opening_slots": []}
 
 
+def test_a_double_submitted_proposal_is_recorded_once(partner_a_client, structure_a):
+    url = reverse("partners:propose", args=[structure_a.slug])
+    data = proposal_post(structure_a, phone="02 40 99 99 99")
+    first, second = partner_a_client.post(url, data), partner_a_client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert ChangeProposal.objects.pending().count() == 1
+    # Another change is another proposal.
+    partner_a_client.post(url, proposal_post(structure_a, phone="02 40 88 88 88"))
+    assert ChangeProposal.objects.pending().count() == 2
+
+
+def test_a_double_submitted_new_structure_is_recorded_once(partner_b_client):
+    data = proposal_post(None, name="PIJ du Breil", kind="information-jeunesse", city="Nantes")
+    for _ in range(2):
+        assert partner_b_client.post(reverse("partners:propose_new"), data).status_code == 302
+    assert ChangeProposal.objects.filter(is_new=True).count() == 1
+
+
 def test_submitting_the_form_untouched_says_to_use_nothing_changed(partner_a_client, structure_a):
     url = reverse("partners:propose", args=[structure_a.slug])
     response = partner_a_client.post(url, proposal_post(structure_a))

@@ -10,9 +10,11 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from guide.settings import client_address_settings
 from tests.factories import BREIL_CENTRE, make_structure, offset
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +95,17 @@ client = Client(HTTP_HOST="guide.example.org")
 redirect = client.get("/")
 response = client.get("/partenaires/connexion/", secure=True)
 cookie = response.cookies.get("csrftoken")
+switched = Client(HTTP_HOST="guide.example.org").post(
+    "/i18n/setlang/", {"language": "en", "next": "/"}, secure=True
+)
+language = switched.cookies.get("django_language")
 print(json.dumps({
     "redirect": [redirect.status_code, redirect.get("Location")],
     "hsts": response.get("Strict-Transport-Security"),
     "csrf_secure": bool(cookie and cookie["secure"]),
+    "language_cookie": [
+        language.value, bool(language["secure"]), language["samesite"], bool(language["httponly"])
+    ],
 }))
 """
     env = {
@@ -115,8 +124,37 @@ print(json.dumps({
     assert result.returncode == 0, result.stderr
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     assert facts["redirect"] == [301, "https://guide.example.org/"]
-    assert facts["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert facts["hsts"] == "max-age=31536000; includeSubDomains"  # preload is opt-in
     assert facts["csrf_secure"]
+    assert facts["language_cookie"] == ["en", True, "Lax", True]
+
+
+def test_hsts_preload_is_opt_in():
+    script = "from django.conf import settings; print(settings.SECURE_HSTS_PRELOAD)"
+    assert (
+        _manage("shell", "--no-imports", "-c", script, **_production_env()).stdout.strip()
+        == "False"
+    )
+    opted_in = _manage(
+        "shell", "--no-imports", "-c", script, **_production_env(SECURE_HSTS_PRELOAD="1")
+    )
+    assert opted_in.stdout.strip() == "True"
+    checked = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", **_production_env(SECURE_HSTS_PRELOAD="1")
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_empty_map_tile_url_turns_the_tiles_off():
+    script = (
+        "from django.conf import settings; "
+        "print(repr(settings.MAP_TILE_URL), "
+        "settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    off = _manage("shell", "--no-imports", "-c", script, DEBUG="1", MAP_TILE_URL="")
+    assert off.stdout.strip() == "'' [\"'self'\", 'data:']", off.stderr
+    default = _manage("shell", "--no-imports", "-c", script, DEBUG="1")
+    assert "tile.openstreetmap.org" in default.stdout
 
 
 def test_security_headers_on_every_page(client):
@@ -196,6 +234,37 @@ def test_a_few_mistakes_do_not_lock_anyone_out(client, django_user_model):
     assert response.status_code == 302
 
 
+def test_behind_a_proxy_the_lockout_counts_each_client_not_the_proxy(
+    client, settings, django_user_model
+):
+    # Axes used to count REMOTE_ADDR: behind the proxy anyone locked any account for everyone.
+    for name, value in client_address_settings(1, "").items():
+        setattr(settings, name, value)
+    django_user_model.objects.create_user("partenaire", "p@example.org", "le-bon-mot-de-passe")
+    url = reverse("partners:login")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    _failed_logins(attacker, url, "partenaire", settings.AXES_FAILURE_LIMIT)
+    good = {"username": "partenaire", "password": "le-bon-mot-de-passe"}
+    assert attacker.post(url, good).status_code == 429
+    # Writing someone else's address in its own header changes nothing: the proxy appends.
+    spoofing = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.66")
+    assert spoofing.post(url, good).status_code == 429
+    partner = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert partner.post(url, good).status_code == 302
+
+
+def test_the_proxy_count_comes_from_the_environment():
+    script = (
+        "from django.conf import settings; "
+        "print(settings.AXES_IPWARE_META_PRECEDENCE_ORDER, settings.AXES_IPWARE_PROXY_COUNT)"
+    )
+    result = _manage("shell", "--no-imports", "-c", script, DEBUG="1", TRUSTED_PROXY_COUNT="2")
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR') 1", result.stderr
+    bad = _manage("check", DEBUG="1", TRUSTED_PROXY_COUNT="deux")
+    assert "TRUSTED_PROXY_COUNT must be an integer" in bad.stderr
+
+
 # --- Escaping -------------------------------------------------------------------------------
 
 
@@ -248,6 +317,19 @@ def test_the_api_never_returns_markup(client, hostile):
         assert b"<script" not in raw and b"<img" not in raw, url
     detail = client.get(f"/api/v1/structures/{hostile.slug}/").json()
     assert detail["name"] == SCRIPT  # the data is intact once decoded
+
+
+def test_export_errors_and_the_selection_never_return_markup(client, hostile):
+    # The export views answered their 400 with the raw <script> of the parameter.
+    for url in ["/export/structures.csv", "/export/structures.json", "/export/structures.geojson"]:
+        response = client.get(url, {"besoin": SCRIPT})
+        assert response.status_code == 400, url
+        assert b"<script" not in response.content, url
+        assert SCRIPT in response.json()["errors"]["besoin"][0]  # intact once decoded
+    added = client.post(
+        reverse("frontdesk:selection-add"), {"slug": hostile.slug}, HTTP_ACCEPT="application/json"
+    )
+    assert b"<script" not in added.content and SCRIPT in added.json()["message"]
 
 
 def test_exports_keep_the_text_as_data(client, hostile):
