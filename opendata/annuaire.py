@@ -259,7 +259,13 @@ def to_record(number, raw):
     if not isinstance(raw, dict):
         return Record(number, "?", errors=[_("la fiche n'est pas un objet JSON")])
     if problem := refusal(raw):
-        return Record(number, _text(raw.get("nom"))[:200] or "?", errors=[problem])
+        return Record(
+            number,
+            _text(raw.get("nom"))[:200] or "?",
+            source=SOURCE,
+            source_id=_text(raw.get("id"))[:200],
+            errors=[problem],
+        )
     errors, unreadable = [], []
     record = _unnest(raw, unreadable)
     name = _text(record.get("nom"))

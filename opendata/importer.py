@@ -249,14 +249,16 @@ class Importer:
     def _process(self, batch):
         valid = []
         for record in batch:
-            if record.key in self.seen:
+            keyed = bool(record.source_id or record.slug)
+            if keyed and record.key in self.seen:
                 self._invalid(
                     record,
                     _("en double dans le fichier (déjà n° %(number)s)")
                     % {"number": self.seen[record.key]},
                 )
                 continue
-            self.seen[record.key] = record.number
+            if keyed:
+                self.seen[record.key] = record.number
             if self._no_newer(record):
                 self.report.unchanged += 1
                 continue

@@ -229,7 +229,7 @@ FORMULAS = {
     "city": "@SUM(1+1)*cmd|' /C calc'!A0",
     "hours_note": "=1+1 (horaires)",
     "fees_details": "'=déjà neutralisé à la main",
-    "phone": "+33 2 61 91 00 09",
+    "phone": "+33261910009",  # stored in E.164: a "+" a spreadsheet must not eat
 }
 
 
