@@ -4,7 +4,8 @@ A cell starting with =, +, -, @, a tab or a carriage return is run as a formula
 by spreadsheets (`=HYPERLINK(…)`, `+cmd|…`): it is written with a leading single
 quote, which they show as text. Numbers (a negative longitude) are left alone:
 they compute nothing; a leading "+" is not a number of ours but a phone number in
-E.164 (`+33240123456`), which a spreadsheet would turn into 33240123456: quoted too. Our own import takes the quote off again, so an export
+E.164 (`+33240123456`), which a spreadsheet would turn into 33240123456: quoted
+too. Our own import takes the quote off again, so an export
 read back gives the original value: `restore(neutralize(value)) == value`.
 """
 
