@@ -13,6 +13,7 @@ The producer (`source`: dora, soliguide…) is kept: an entry's source is
 """
 
 import datetime
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ def _moment(day, raw):
     given = raw.get("date_maj")
     if day is None or not given or str(given)[:10] != day.isoformat():
         return None
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)
+    return _midnight(day.isoformat())
 
 
 def kind_of(name, networks):
@@ -205,8 +206,13 @@ def read_structures(stream):
 
 def _given_date(raw):
     """date_maj as an aware datetime, read without the schema (None if absent or unreadable)."""
+    return _midnight(_text(raw.get("date_maj"))[:10])
+
+
+@functools.lru_cache(maxsize=1024)  # a few hundred dates for a whole file: one object each
+def _midnight(text):
     try:
-        day = datetime.date.fromisoformat(_text(raw.get("date_maj"))[:10])
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         return None
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)

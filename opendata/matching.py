@@ -16,8 +16,6 @@ Every entry's keys are held in memory for the whole import (a few tens of MB at
 entries created by the import itself are found by the records after them.
 """
 
-import collections
-
 from actors import geo
 from actors.enums import StructureKind
 from actors.models import Structure, StructureSource
@@ -34,6 +32,23 @@ def name_key(name):
 def address_key(street, postcode):
     street = normalize(street)
     return f"{street}|{postcode}" if street and postcode else ""
+
+
+def _put(index, key, item):
+    held = index.get(key)
+    if held is None:
+        index[key] = item
+    elif isinstance(held, list):
+        held.append(item)
+    else:
+        index[key] = [held, item]
+
+
+def _all(index, key):
+    held = index.get(key)
+    if held is None:
+        return ()
+    return held if isinstance(held, list) else (held,)
 
 
 class Pending:
@@ -59,8 +74,10 @@ class MatchIndex:
     def __init__(self):
         self.by_source = {}  # (source, source_id) → (entry, source's date)
         self.by_siret = {}
-        self.by_name = collections.defaultdict(list)  # name key → [(entry, lat, lon)]
-        self.by_address = collections.defaultdict(list)  # address key → [(entry, kind)]
+        # name key → (entry, lat, lon), or a list of them when several places share a name
+        # (most names are unique: no list each, at 100,000 entries it counts).
+        self.by_name = {}
+        self.by_address = {}  # address key → (entry, kind), or a list of them
         rows = StructureSource.objects.values_list(
             "source", "source_id", "structure_id", "source_updated_at"
         )
@@ -76,9 +93,9 @@ class MatchIndex:
         if siret:
             self.by_siret.setdefault(siret, entry)
         if lat is not None and lon is not None:
-            self.by_name[name_key(name)].append((entry, lat, lon))
+            _put(self.by_name, name_key(name), (entry, lat, lon))
         if kind not in GENERIC_KINDS and (key := address_key(street, postcode)):
-            self.by_address[key].append((entry, kind))
+            _put(self.by_address, key, (entry, kind))
 
     def source_record(self, source, source_id):
         """(entry, source's date) of a known source record, or None."""
@@ -93,13 +110,13 @@ class MatchIndex:
             return resolved(self.by_siret[siret]), "siret"
         lat, lon = values.get("latitude"), values.get("longitude")
         if lat is not None and lon is not None:
-            for entry, entry_lat, entry_lon in self.by_name.get(name_key(values.get("name")), ()):
+            for entry, entry_lat, entry_lon in _all(self.by_name, name_key(values.get("name"))):
                 if geo.haversine_m(lat, lon, entry_lat, entry_lon) <= MATCH_RADIUS_M:
                     return resolved(entry), "name"
         kind = values.get("kind", "")
         key = address_key(values.get("street", ""), values.get("postcode", ""))
         if key and kind not in GENERIC_KINDS:
-            for entry, entry_kind in self.by_address.get(key, ()):
+            for entry, entry_kind in _all(self.by_address, key):
                 if entry_kind == kind:
                     return resolved(entry), "address"
         return None, ""

@@ -49,7 +49,8 @@ class ServiceWriter:
         for pk, codes in Public.objects.values_list("pk", "di_publics"):
             for code in codes:
                 self.by_public[code].add(pk)
-        self.seen = {}  # (source, id) → record number
+        # data·inclusion ids hold their producer ("dora--…"): the id alone is the key.
+        self.seen = {}  # id → record number
         self.sources = set()
         self.touched = set()  # entry ids with services in the file
         self.changed = set()  # entry ids whose services changed: their needs are recomputed
@@ -101,15 +102,14 @@ class ServiceWriter:
     def _process(self, batch):
         keyed = []
         for record in batch:
-            key = (record.source, record.source_id)
-            if key in self.seen:
+            if record.source_id in self.seen:
                 self._invalid(
                     record,
                     _("en double dans le fichier (déjà n° %(number)s)")
-                    % {"number": self.seen[key]},
+                    % {"number": self.seen[record.source_id]},
                 )
                 continue
-            self.seen[key] = record.number
+            self.seen[record.source_id] = record.number
             entry = self._entry(record)
             if entry == "outside":
                 self.report.skipped += 1
@@ -260,7 +260,7 @@ class ServiceWriter:
             rows = Service.objects.filter(
                 structure_id__in=touched[start : start + BATCH_SIZE], source__in=self.sources
             ).values_list("pk", "source", "source_id")
-            stale = [pk for pk, source, source_id in rows if (source, source_id) not in self.seen]
+            stale = [pk for pk, _source, source_id in rows if source_id not in self.seen]
             if stale:
                 self.changed.update(
                     Service.objects.filter(pk__in=stale).values_list("structure_id", flat=True)
