@@ -67,6 +67,8 @@ KIND_OF_NAME = [
 # fmt: on
 KIND_OF_NAME = [(re.compile(pattern), kind) for pattern, kind in KIND_OF_NAME]
 FILLER_DESCRIPTION = "(sans description)"
+# Ours that the schema validates as strictly as the admin (EmailStr, HttpUrl): not twice.
+SCHEMA_CHECKED = frozenset({"email", "website", "acceslibre_url"})
 # Schema fields → ours, to leave out what was set aside.
 SCHEMA_FIELDS = {
     "courriel": ("email",),
@@ -290,6 +292,7 @@ def _complete_structure(record, raw):
             verification_method=VerificationMethod.IMPORT.value,
         )
     record.communes = {item.code_insee} if item.code_insee else set()
+    record.checked = SCHEMA_CHECKED
 
 
 # --- Services ------------------------------------------------------------------------------

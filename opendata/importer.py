@@ -477,7 +477,7 @@ class Importer:
         """The admin's validation; a failing secondary field is set aside, not the record."""
         for _round in range(SET_ASIDE_ROUNDS):
             try:
-                self._full_clean(structure, before)
+                self._full_clean(record, structure, before)
                 return
             except ValidationError as error:
                 problems = getattr(error, "error_dict", None)
@@ -485,7 +485,7 @@ class Importer:
                     raise
                 for name, errors in problems.items():
                     self._set_aside(record, structure, before, new, name, errors)
-        self._full_clean(structure, before)
+        self._full_clean(record, structure, before)
 
     def _set_aside(self, record, structure, before, new, name, errors):
         """Put the field back as it was (its default on a new entry) and say why."""
@@ -504,7 +504,7 @@ class Importer:
                 Problem(record.number, record.label, _("position invalide, à placer sur la carte"))
             )
 
-    def _full_clean(self, structure, before):
+    def _full_clean(self, record, structure, before):
         """The admin's validation, minus what is known valid already.
 
         Field validation depends on the value alone (foreign keys and uniqueness are
@@ -522,7 +522,7 @@ class Importer:
             if attname in before and getattr(structure, attname) == before[attname]
         ]
         structure.full_clean(
-            exclude=CLEAN_EXCLUDE + known + unchanged,
+            exclude=[*CLEAN_EXCLUDE, *known, *unchanged, *record.checked],
             validate_unique=False,
             validate_constraints=False,
         )

@@ -94,6 +94,9 @@ class Record:
     follows_source_dates: bool = False
     # Sources that say what a place is, not what it does: the kind's default needs.
     kind_defaults: bool = False
+    # Fields a reader already validated by the source's official schema (data·inclusion:
+    # e-mail, web addresses), so the importer does not validate them a second time.
+    checked: frozenset = frozenset()
     # Readers may key and date a record first and read the rest only when the importer
     # asks for it (complete()): an unchanged record then costs nothing more.
     pending: object = None

@@ -117,13 +117,20 @@ class ServiceWriter:
                 self.sources.add(record.source)
                 self.touched.add(entry)
                 keyed.append((record, entry))
-        existing = self._existing(keyed)
-        created, changed, relations = [], [], []
+        known = self._known(keyed)
+        fresh = []
         for record, entry in keyed:
-            current = existing.get((record.source, record.source_id))
-            if current is not None and self._no_newer(record, entry, current[0]):
+            dated = known.get((record.source, record.source_id))
+            if dated is not None and self._no_newer(record, entry, *dated):
                 self.report.services["unchanged"] += 1
-                continue
+            else:
+                fresh.append((record, entry))
+        existing = self._existing(
+            [record for record, _entry in fresh if (record.source, record.source_id) in known]
+        )
+        created, changed, relations = [], [], []
+        for record, entry in fresh:
+            current = existing.get((record.source, record.source_id))
             record.complete()
             if record.errors:
                 self._invalid(record, " ; ".join(record.errors))
@@ -179,14 +186,29 @@ class ServiceWriter:
         self._set_relations(relations, new={id(row) for row in created})
 
     @staticmethod
-    def _no_newer(record, entry, service):
+    def _no_newer(record, entry, structure_id, source_updated_at):
         """Dated by its source, no newer than ours and still at the same place: unchanged."""
         return bool(
             record.source_updated_at
-            and service.source_updated_at
-            and record.source_updated_at <= service.source_updated_at
-            and service.structure_id == entry
+            and source_updated_at
+            and record.source_updated_at <= source_updated_at
+            and structure_id == entry
         )
+
+    @staticmethod
+    def _known(keyed):
+        """(source, id) → (entry id, source's date) of the batch's services already in."""
+        by_source = collections.defaultdict(list)
+        for record, _entry in keyed:
+            by_source[record.source].append(record.source_id)
+        known = {}
+        for source, ids in by_source.items():
+            rows = Service.objects.filter(source=source, source_id__in=ids).values_list(
+                "source_id", "structure_id", "source_updated_at"
+            )
+            for source_id, structure_id, updated in rows:
+                known[(source, source_id)] = (structure_id, updated)
+        return known
 
     def _create(self, rows):
         """Plain rows in (COPY on PostgreSQL), then their ids, found by (source, id)."""
@@ -209,10 +231,10 @@ class ServiceWriter:
             row["pk"] = ids[(row["source"], row["source_id"])]
         self.report.services["created"] += len(rows)
 
-    def _existing(self, keyed):
-        """(source, id) → (Service, need ids, public ids) of the batch's known services."""
+    def _existing(self, records):
+        """(source, id) → (Service, need ids, public ids) of these records' services."""
         by_source = collections.defaultdict(list)
-        for record, _entry in keyed:
+        for record in records:
             by_source[record.source].append(record.source_id)
         found = {}
         for source, ids in by_source.items():

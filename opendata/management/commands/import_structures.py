@@ -19,6 +19,9 @@ class Command(BaseCommand):
         "qui décrivent le même lieu sont fusionnées. Tout le fichier ou rien."
     )
 
+    # The system checks take a second and a half; an import needs none of them.
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default="", help="fichier à importer (structures)")
         parser.add_argument("--format", required=True, choices=sorted(READERS))
