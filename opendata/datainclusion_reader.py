@@ -238,7 +238,7 @@ def structure_record(number, raw):
         source_updated_at=_given_date(raw),
         communes={code} if (code := _text(raw.get("code_insee"))) else set(),
     )
-    record.pending = lambda: _complete_structure(record, raw)
+    record.pending = (_complete_structure, raw)  # no closure: no cycle for the GC
     return record
 
 
@@ -314,8 +314,8 @@ class ServiceRecord:
 
     def complete(self):
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending()
+            (complete, raw), self.pending = self.pending, None
+            complete(self, raw)
         return self
 
 
@@ -337,7 +337,7 @@ def service_record(number, raw):
         structure_id=_text(raw.get("structure_id"))[:200],
         source_updated_at=_given_date(raw),
     )
-    record.pending = lambda: _complete_service(record, raw)
+    record.pending = (_complete_service, raw)
     return record
 
 

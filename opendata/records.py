@@ -99,12 +99,13 @@ class Record:
     checked: frozenset = frozenset()
     # Readers may key and date a record first and read the rest only when the importer
     # asks for it (complete()): an unchanged record then costs nothing more.
-    pending: object = None
+    # (function, raw record): complete() calls function(record, raw).
+    pending: tuple | None = None
 
     def complete(self):
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending()
+            (complete, raw), self.pending = self.pending, None
+            complete(self, raw)
         return self
 
     @property

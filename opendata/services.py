@@ -279,10 +279,15 @@ class ServiceWriter:
         """Services a source no longer publishes for the places it still publishes."""
         touched = sorted(self.touched)
         for start in range(0, len(touched), BATCH_SIZE):
+            # By place alone: with the source too, SQLite walks the (source, id) index instead.
             rows = Service.objects.filter(
-                structure_id__in=touched[start : start + BATCH_SIZE], source__in=self.sources
+                structure_id__in=touched[start : start + BATCH_SIZE]
             ).values_list("pk", "source", "source_id")
-            stale = [pk for pk, _source, source_id in rows if source_id not in self.seen]
+            stale = [
+                pk
+                for pk, source, source_id in rows
+                if source in self.sources and source_id not in self.seen
+            ]
             if stale:
                 self.changed.update(
                     Service.objects.filter(pk__in=stale).values_list("structure_id", flat=True)

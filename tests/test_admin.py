@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from actors.enums import Status
 from actors.models import Actor, OpeningException, OpeningSlot, Permanence, Structure
+from tests.admin_helpers import empty_inlines
 from tests.factories import ILE_DE_NANTES, make_permanence, make_structure, neighbourhood
 
 pytestmark = pytest.mark.django_db
@@ -98,15 +99,7 @@ def test_picking_a_neighbourhood_by_hand_keeps_it(staff_client):
             "last_verified_at_1": "",
         }
     )
-    for prefix in [
-        "opening_slots",
-        "opening_exceptions",
-        "actors",
-        "hosted_permanences",
-        "services",
-        "sources",
-    ]:
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(empty_inlines())
     data = {k: v for k, v in data.items() if k not in {"last_verified_at"}}
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

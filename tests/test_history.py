@@ -13,27 +13,10 @@ from actors.models import (
     Permanence,
     Structure,
 )
+from tests.admin_helpers import admin_post_data, empty_inlines
 from tests.factories import make_permanence, make_structure, need
 
 pytestmark = pytest.mark.django_db
-
-
-def _admin_post_data(response):
-    """What the browser posts back from an admin change form, untouched."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or name in {"last_verified_at"}:
-            continue
-        if isinstance(value, list | tuple):
-            data[name] = [getattr(item, "pk", item) for item in value]
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = value
-    return data
 
 
 def test_every_directory_model_has_a_history():
@@ -45,17 +28,9 @@ def test_every_directory_model_has_a_history():
 def test_creating_and_editing_a_structure_records_who_when_and_what(staff_client, staff_agent):
     structure = make_structure(name="Maison de quartier du Breil")
     url = reverse("admin:actors_structure_change", args=[structure.pk])
-    data = _admin_post_data(staff_client.get(url))
+    data = admin_post_data(staff_client.get(url))
     data.update(phone="02 40 41 42 43", last_verified_at_0="", last_verified_at_1="")
-    for prefix in [
-        "opening_slots",
-        "opening_exceptions",
-        "actors",
-        "hosted_permanences",
-        "services",
-        "sources",
-    ]:
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(empty_inlines())
     data.update(
         {
             "opening_slots-TOTAL_FORMS": 1,
@@ -110,7 +85,7 @@ def test_an_agent_restores_a_previous_version(staff_client, staff_agent):
     url = reverse("admin:actors_structure_simple_history", args=[structure.pk, original.pk])
     response = staff_client.get(url)
     assert response.status_code == 200
-    data = _admin_post_data(response)
+    data = admin_post_data(response)
     data.update(last_verified_at_0="", last_verified_at_1="")
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

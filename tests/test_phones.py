@@ -67,21 +67,13 @@ def test_pages_show_the_national_format():
 def test_the_admin_accepts_a_short_number(staff_client):
     from django.urls import reverse
 
-    from tests.test_history import _admin_post_data
+    from tests.admin_helpers import admin_post_data, empty_inlines
 
     structure = make_structure(name="Agence de démonstration (fictive)")
     url = reverse("admin:actors_structure_change", args=[structure.pk])
-    data = _admin_post_data(staff_client.get(url))
+    data = admin_post_data(staff_client.get(url))
     data.update(phone="39 49", last_verified_at_0="", last_verified_at_1="")
-    for prefix in [
-        "opening_slots",
-        "opening_exceptions",
-        "actors",
-        "hosted_permanences",
-        "services",
-        "sources",
-    ]:
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(empty_inlines())
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     structure.refresh_from_db()
