@@ -9,6 +9,7 @@ bind as they are on SQLite and PostgreSQL.
 
 import io
 import json
+import operator
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -52,8 +53,13 @@ def insert_rows(model, rows):
         (index, f.encoder) for index, f in enumerate(fields) if f.get_internal_type() == "JSONField"
     ]
 
+    defaults = dict(pairs)
+    names = [attname for attname, _default in pairs]
+    pick = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+
     def prepared(row):
-        values = [row.get(attname, default) for attname, default in pairs]
+        # Two C-level steps (merge, pick) rather than a .get() per field: millions of rows.
+        values = list(pick({**defaults, **row}))
         for index, encoder in as_json:
             values[index] = json.dumps(values[index], cls=encoder, ensure_ascii=False)
         for index, f, memo in adapted:
@@ -81,3 +87,33 @@ def insert_rows(model, rows):
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",
                 [value for row in chunk for value in prepared(row)],
             )
+
+
+def select_in(model, columns, column, values, *, where=None, chunk=900):
+    """Tuples of `columns` of the rows whose `column` is in `values` (ints and text only).
+
+    Raw SQL: the ORM resolves every value of a large IN list in Python (~5 µs each),
+    which an import of 100,000 entries pays a million times. `where` adds column =
+    value conditions. Chunks of 900 stay under every backend's parameter limit.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+
+    def name(attname):
+        field = model._meta.pk if attname == "pk" else model._meta.get_field(attname)
+        return quote(field.column)
+
+    selected = ", ".join(name(c) for c in columns)
+    conditions = "".join(f" AND {name(c)} = %s" for c in (where or {}))
+    found = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = list(values[start : start + chunk])
+            placeholders = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"SELECT {selected} FROM {quote(model._meta.db_table)} "
+                f"WHERE {name(column)} IN ({placeholders}){conditions}",
+                [*part, *(where or {}).values()],
+            )
+            found.extend(cursor.fetchall())
+    return found

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors import geo
-from actors.bulkinsert import insert_rows, insertable_fields
+from actors.bulkinsert import insert_rows, insertable_fields, select_in
 
 BATCH = 1000
 
@@ -68,7 +68,7 @@ def create(model, instances, *, key, user=None):
     rows = [as_row(instance) for instance in instances]
     insert_rows(model, rows)
     keys = [row[key] for row in rows]
-    pks = dict(model.objects.filter(**{f"{key}__in": keys}).values_list(key, "pk"))
+    pks = dict(select_in(model, [key, "pk"], key, keys))
     for instance, row in zip(instances, rows, strict=True):
         instance.pk = row[model._meta.pk.attname] = pks[row[key]]
         instance._state.adding = False
@@ -96,11 +96,7 @@ def insert_children(model, rows, *, parent, user=None):
     if not has_history(model):
         return
     parents = list({row[parent] for row in rows})
-    ids = list(
-        model.objects.filter(**{f"{parent}__in": parents})
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = sorted(pk for (pk,) in select_in(model, ["pk"], parent, parents))
     if len(ids) != len(rows):  # not only ours after all: read them back whole
         _record_history(
             model, list(model.objects.filter(**{f"{parent}__in": parents}).values()), "+", user

@@ -121,6 +121,8 @@ def source_of(producer):
 
 
 def _text(value):
+    if type(value) is str:  # nearly always: the quick way first
+        return value.strip()
     if isinstance(value, list | tuple | set):
         return ", ".join(_text(item) for item in value)
     return "" if value is None else str(value).strip()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -85,7 +86,21 @@ REPEATED = [
     )
 ]  # fmt: skip
 # What a new entry holds before a record's values are set on it.
-NEW_ENTRY = {name: getattr(Structure(kind=StructureKind.AUTRE), name) for name in TRACKED}
+_PROTOTYPE = Structure(kind=StructureKind.AUTRE)
+NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
+_PROTOTYPE_STATE = {k: v for k, v in vars(_PROTOTYPE).items() if k != "_state"}
+
+
+def _new_structure():
+    """Structure(kind="autre"), from a prototype: Model.__init__ costs ~40 µs for 60 fields,
+    a hundred thousand times. Its only mutable default (field_origins) is made anew."""
+    structure = Structure.__new__(Structure)
+    vars(structure).update(_PROTOTYPE_STATE)
+    structure._state = ModelState()
+    structure.field_origins = {}
+    return structure
+
+
 # Without these a record is not an entry: an error here refuses it.
 ESSENTIAL = {"name", "slug", NON_FIELD_ERRORS}
 SET_ASIDE_ROUNDS = 4
@@ -375,7 +390,7 @@ class Importer:
                 % {"slug": record.slug, "source": related.source.source}
             )
         new = current is None
-        structure = current or Structure(kind=StructureKind.AUTRE)
+        structure = current or _new_structure()
         # A new entry starts from the defaults: no need to read them off it again.
         before = NEW_ENTRY if new else {name: getattr(structure, name) for name in TRACKED}
         values = {**record.on_create, **record.values} if new else dict(record.values)

@@ -13,7 +13,7 @@ import collections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import insert_rows
+from actors.bulkinsert import insert_rows, select_in
 from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
@@ -223,9 +223,10 @@ class ServiceWriter:
             by_source[row["source"]].append(row["source_id"])
         ids = {}
         for source, source_ids in by_source.items():
-            for source_id, pk in Service.objects.filter(
-                source=source, source_id__in=source_ids
-            ).values_list("source_id", "pk"):
+            found = select_in(
+                Service, ["source_id", "pk"], "source_id", source_ids, where={"source": source}
+            )
+            for source_id, pk in found:
                 ids[(source, source_id)] = pk
         for row in rows:
             row["pk"] = ids[(row["source"], row["source_id"])]
