@@ -24,8 +24,12 @@ setup: venv
 	$(PY) manage.py loaddata needs publics languages kind_defaults
 	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py seed_demo --count $(DEMO_COUNT); fi
 
-## Set everything up and serve http://127.0.0.1:8000 (SQLite by default).
+## Set everything up and serve http://127.0.0.1:8000 (SQLite by default), with the task
+## worker that runs the admin's imports.
 run: setup
+	@# The task worker (admin imports) runs beside the server and stops with it.
+	trap 'kill 0' EXIT; \
+	$(PY) manage.py db_worker --no-reload & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL),

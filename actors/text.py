@@ -5,6 +5,7 @@ structures keep a normalised copy of their searchable text (`search_text`)
 and queries go through the same `normalize()` before matching.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -25,7 +26,12 @@ def normalize(text):
     """Lower-case ASCII words separated by single spaces: 'Élève  d'Œuvre' → 'eleve d oeuvre'."""
     if not text:
         return ""
-    text = str(text).translate(_LIGATURES)
+    return _normalize(str(text))
+
+
+@functools.lru_cache(maxsize=8192)  # an import normalises each name three times
+def _normalize(text):
+    text = text.translate(_LIGATURES)
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_WORD.sub(" ", ascii_text).strip()

@@ -1,7 +1,15 @@
-"""Open data benchmark: export 100,000 structures (peak RSS), import them back (wall time).
+"""Open data benchmark: export 100,000 structures (peak RSS), import them back (wall time),
+and import 100,000 data·inclusion structures with 200,000 services.
 
     make bench-opendata                       # SQLite and PostgreSQL
     .venv/bin/python bench/bench_import_export.py --backends sqlite --count 20000
+    .venv/bin/python bench/bench_import_export.py --steps data-inclusion
+
+data·inclusion: fictional files (bench/datainclusion_files.py) are imported into
+an empty database, then again (all unchanged). The anchor, measured in the same
+run, is reading both files the way the import does — the whole-file check, the
+stream parse and the official schema's validation of every record — with
+nothing written: each import is printed with its ratio to that floor.
 
 For each backend: a source database gets `seed_demo --count N`; every export
 format is written by `export_structures --all` in a fresh process whose peak
@@ -131,6 +139,35 @@ def run_child(kind, *args):
         call_command("import_structures", path, "--format", "csv", "--no-progress", stdout=out)
         summary = [line for line in out.getvalue().splitlines() if "créée(s)" in line][0]
         print(summary, file=sys.stderr)
+    elif kind == "import-di":
+        structures, services = args
+        from io import StringIO
+
+        out = StringIO()
+        call_command(
+            "import_structures", structures, "--format", "data-inclusion", "--services",
+            services, "--no-progress", stdout=out,
+        )  # fmt: skip
+        lines = out.getvalue().splitlines()
+        print(" / ".join(line for line in lines if "créée(s)" in line or "Services" in line),
+              file=sys.stderr)  # fmt: skip
+    elif kind == "read-di":
+        import io
+
+        from opendata import datainclusion_reader, jsonstream
+
+        counted = 0
+        for path, read in (
+            (args[0], datainclusion_reader.read_structures),
+            (args[1], datainclusion_reader.read_services),
+        ):
+            with open(path, "rb") as raw:
+                stream = io.BufferedReader(raw)
+                jsonstream.check(stream)
+                for record in read(stream):
+                    record.complete()
+                    counted += 1
+        print(f"{counted} records read and validated", file=sys.stderr)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
@@ -172,25 +209,62 @@ def bench(backend, count):
     return rows
 
 
+def bench_data_inclusion(backend, count, anchor):
+    from datainclusion_files import write
+
+    structures, services = write(count, f"/tmp/opendata-bench-di-{count}")
+    _source, target = database_urls(backend)
+    prepare(target)
+    rows = []
+    for step in ("empty database", "again, all unchanged"):
+        measure = child(target, "import-di", str(structures), str(services))
+        ratio = f"× {measure['seconds'] / anchor['seconds']:.1f} the anchor"
+        rows.append((backend, f"import data·inclusion, {step}", measure, ratio))
+        print(f"[{backend}] {rows[-1]}", file=sys.stderr)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", nargs="+")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--steps", default="csv,data-inclusion")
     options = parser.parse_args()
     if options.child:
         run_child(*options.child)
         return
     rows = []
+    steps = options.steps.split(",")
+    anchor = None
+    if "data-inclusion" in steps:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from datainclusion_files import write
+
+        structures, services = write(options.count, f"/tmp/opendata-bench-di-{options.count}")
+        _source, target = database_urls("sqlite")
+        prepare(target)
+        anchor = child(target, "read-di", str(structures), str(services))
+        rows.append(
+            ("—", f"anchor: read and validate {options.count} + {2 * options.count} "
+             "data·inclusion records, nothing written", anchor, "× 1.0")
+        )  # fmt: skip
     for backend in options.backends.split(","):
-        rows.extend(bench(backend, options.count))
+        if "csv" in steps:
+            rows.extend(bench(backend, options.count))
+        if "data-inclusion" in steps:
+            rows.extend(bench_data_inclusion(backend, options.count, anchor))
     print(
-        f"\nMachine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"\nMachine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" load average {os.getloadavg()[0]:.2f}"
     )
-    print("\n| backend | step | time (s) | peak RSS (MB) | output |")
-    print("|---|---|---|---|---|")
+    print("\n| backend | step | time (s) | CPU (s) | peak RSS (MB) | output |")
+    print("|---|---|---|---|---|---|")
     for backend, step, measure, extra in rows:
-        print(f"| {backend} | {step} | {measure['seconds']} | {measure['peak_rss_mb']} | {extra} |")
+        print(
+            f"| {backend} | {step} | {measure['seconds']} | {measure['cpu_seconds']} "
+            f"| {measure['peak_rss_mb']} | {extra} |"
+        )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,11 @@ def service(n, k, rng, owner):
 
 
 def write(count, folder):
+    """The two files in `folder` (kept from an earlier run: the generator is deterministic)."""
     rng = random.Random(42)
     folder = Path(folder)
+    if (folder / "structures.json").exists() and (folder / "services.json").exists():
+        return folder / "structures.json", folder / "services.json"
     folder.mkdir(parents=True, exist_ok=True)
     structures = [structure(n, rng) for n in range(1, count + 1)]
     with (folder / "structures.json").open("w") as out:

@@ -83,15 +83,34 @@ def update(model, instances, fields, *, user=None):
 
 
 def insert_children(model, rows, *, parent, user=None):
-    """Insert plain rows of a child model; their history rows are read back by `parent` id."""
+    """Insert plain rows of a child model (their parents have no other children by now:
+    new, or emptied by delete_children), then their history rows.
+
+    The rows' ids are read back in id order, which is the order they were inserted in
+    (a sequence, or SQLite's rowid, counts up row by row): only ids travel back, not
+    whole rows (a 100,000-structure import writes a million opening slots).
+    """
     if not rows:
         return
     insert_rows(model, rows)
-    if has_history(model):
-        ids = list({row[parent] for row in rows})
+    if not has_history(model):
+        return
+    parents = list({row[parent] for row in rows})
+    ids = list(
+        model.objects.filter(**{f"{parent}__in": parents})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(ids) != len(rows):  # not only ours after all: read them back whole
         _record_history(
-            model, list(model.objects.filter(**{f"{parent}__in": ids}).values()), "+", user
+            model, list(model.objects.filter(**{f"{parent}__in": parents}).values()), "+", user
         )
+        return
+    defaults = {f.attname: f.get_default() for f in model._meta.concrete_fields}
+    pk = model._meta.pk.attname
+    _record_history(
+        model, [{**defaults, **row, pk: id_} for row, id_ in zip(rows, ids, strict=True)], "+", user
+    )
 
 
 def delete_children(model, *, parent, ids, user=None):

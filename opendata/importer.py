@@ -24,7 +24,7 @@ import collections
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -50,7 +50,7 @@ from .matching import MatchIndex, Pending
 from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 # Fields compared to tell "updated" from "unchanged" (timestamps aside).
 TRACKED = [
     f.attname
@@ -68,6 +68,24 @@ FIELDS = [
     for f in Structure._meta.concrete_fields
     if not (f.primary_key or f.generated or f.name in CLEAN_EXCLUDE)
 ]
+# Fields whose values repeat from entry to entry (choices, flags, places, boilerplate):
+# validated once per import. Names, e-mails, websites are new each time.
+REPEATED = [
+    (f.name, f.attname)
+    for f in Structure._meta.concrete_fields
+    if (f.name, f.attname) in FIELDS
+    and (
+        f.choices
+        or isinstance(f, models.BooleanField)
+        or f.name
+        in {
+            "postcode", "city", "insee_code", "description", "hours_note", "access_details",
+            "what_to_bring", "fees_details", "public_transport", "accessibility_details",
+        }
+    )
+]  # fmt: skip
+# What a new entry holds before a record's values are set on it.
+NEW_ENTRY = {name: getattr(Structure(kind=StructureKind.AUTRE), name) for name in TRACKED}
 # Without these a record is not an entry: an error here refuses it.
 ESSENTIAL = {"name", "slug", NON_FIELD_ERRORS}
 SET_ASIDE_ROUNDS = 4
@@ -358,7 +376,8 @@ class Importer:
             )
         new = current is None
         structure = current or Structure(kind=StructureKind.AUTRE)
-        before = {name: getattr(structure, name) for name in TRACKED}
+        # A new entry starts from the defaults: no need to read them off it again.
+        before = NEW_ENTRY if new else {name: getattr(structure, name) for name in TRACKED}
         values = {**record.on_create, **record.values} if new else dict(record.values)
         plan = Plan(record, structure, new)
         kept = self._keep_hand_set(record, structure, values)
@@ -372,7 +391,8 @@ class Importer:
         self._validate(record, structure, before, new)
         structure.search_text = structure.compute_search_text()
         self._track_sources(record, structure, plan, how, values)
-        plan.fields = {name for name in TRACKED if getattr(structure, name) != before[name]}
+        if not new:  # a new entry is written whole
+            plan.fields = {name for name in TRACKED if getattr(structure, name) != before[name]}
         if kept:
             self.report.kept_by_hand += 1
         if record.set_aside:
@@ -457,7 +477,7 @@ class Importer:
         """The admin's validation; a failing secondary field is set aside, not the record."""
         for _round in range(SET_ASIDE_ROUNDS):
             try:
-                self._full_clean(structure)
+                self._full_clean(structure, before)
                 return
             except ValidationError as error:
                 problems = getattr(error, "error_dict", None)
@@ -465,7 +485,7 @@ class Importer:
                     raise
                 for name, errors in problems.items():
                     self._set_aside(record, structure, before, new, name, errors)
-        self._full_clean(structure)
+        self._full_clean(structure, before)
 
     def _set_aside(self, record, structure, before, new, name, errors):
         """Put the field back as it was (its default on a new entry) and say why."""
@@ -484,7 +504,7 @@ class Importer:
                 Problem(record.number, record.label, _("position invalide, à placer sur la carte"))
             )
 
-    def _full_clean(self, structure):
+    def _full_clean(self, structure, before):
         """The admin's validation, minus what is known valid already.
 
         Field validation depends on the value alone (foreign keys and uniqueness are
@@ -492,15 +512,23 @@ class Importer:
         "published", "44000" or "Nantes" are validated once per import, not per row.
         The model's clean() (rules across fields) runs every time.
         """
-        values = {name: getattr(structure, attname) for name, attname in FIELDS}
-        hashable = {n: v for n, v in values.items() if not isinstance(v, dict | list)}
-        known = [name for name, value in hashable.items() if (name, value) in self.valid_values]
+        values = {name: getattr(structure, attname) for name, attname in REPEATED}
+        known = [name for name, value in values.items() if (name, value) in self.valid_values]
+        # What is being written, not what stays as it was (a default, or a stored value),
+        # like a partner's proposal (partners.editable.apply); clean() still sees it all.
+        unchanged = [
+            name
+            for name, attname in FIELDS
+            if attname in before and getattr(structure, attname) == before[attname]
+        ]
         structure.full_clean(
-            exclude=CLEAN_EXCLUDE + known, validate_unique=False, validate_constraints=False
+            exclude=CLEAN_EXCLUDE + known + unchanged,
+            validate_unique=False,
+            validate_constraints=False,
         )
-        if len(self.valid_values) > 100_000:
+        if len(self.valid_values) > 20_000:
             self.valid_values.clear()
-        self.valid_values.update(hashable.items())
+        self.valid_values.update(values.items())
 
     @property
     def taken_slugs(self):

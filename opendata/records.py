@@ -11,6 +11,7 @@ field, which value and why, for an agent to fix. Only what cannot be an entry
 """
 
 import collections
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -23,10 +24,22 @@ from actors.phones import normalize_phone
 MAX_FIELD_CHARS = 100_000
 # NUL and the C0 controls but tab, newline and carriage return: no text of ours holds them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same characters as json.dumps() writes them (it leaves DEL as it is).
+_ESCAPED = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\x7f")
 
 
 def refusal(raw):
-    """bad_text() of any value in a parsed JSON record, or "" if all can be read."""
+    """bad_text() of any value in a parsed JSON record, or "" if all can be read.
+
+    Most records are fine: their JSON text (json.dumps is C) says so at once —
+    control characters come out escaped (backslash, u00XX) — before any walk of it.
+    """
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = None
+    if text is not None and len(text) <= MAX_FIELD_CHARS and not _ESCAPED.search(text):
+        return ""
     stack = [raw]
     while stack:
         value = stack.pop()

@@ -308,7 +308,21 @@ class ServiceWriter:
                 changes = {
                     pk: sorted(ids) for pk, ids in wanted.items() if ids != current.get(pk, set())
                 }
-                self.importer.replace_relation(name, changes)
+                # Most entries only gain their services' needs: add those rows; the few
+                # that lose one are rewritten whole.
+                shrinking = {
+                    pk: ids for pk, ids in changes.items() if current.get(pk, set()) - set(ids)
+                }
+                self.importer.replace_relation(name, shrinking)
+                insert_rows(
+                    structure_through,
+                    [
+                        {"structure_id": pk, column: id_}
+                        for pk, ids in changes.items()
+                        if pk not in shrinking
+                        for id_ in sorted(set(ids) - current.get(pk, set()))
+                    ],
+                )
                 moved = []
                 for pk in changes:
                     _kind, origins = entries[pk]

@@ -264,7 +264,7 @@ def test_two_proposals_on_one_field_one_wins_the_other_is_superseded(
     Membership.objects.create(structure=structure_a, user=colleague)
     first = _propose(partner_a_client, structure_a, phone="02 40 11 11 11", hours_note="Note 1")
     second = ChangeProposal.propose(
-        structure_a, by=colleague, values={"phone": "02 40 22 22 22", "description": "Texte 2"}
+        structure_a, by=colleague, values={"phone": "+33240222222", "description": "Texte 2"}
     )
     # The second agent's page was loaded before the first agent accepted: stale in memory.
     second_as_seen = ChangeProposal.objects.get(pk=second.pk)
@@ -308,10 +308,10 @@ def test_concurrent_accepts_of_two_proposals_on_one_field(reference_data, django
     partner = django_user_model.objects.create_user("partenaire-c", "c@ml.example.org")
     proposals = [
         ChangeProposal.propose(
-            structure, by=partner, values={"phone": "02 40 11 11 11", "hours_note": "Note 1"}
+            structure, by=partner, values={"phone": "+33240111111", "hours_note": "Note 1"}
         ),
         ChangeProposal.propose(
-            structure, by=partner, values={"phone": "02 40 22 22 22", "description": "Texte 2"}
+            structure, by=partner, values={"phone": "+33240222222", "description": "Texte 2"}
         ),
     ]
     barrier = threading.Barrier(2)
@@ -363,7 +363,7 @@ def test_two_identical_submissions_at_the_same_moment_make_one_proposal(
         try:
             barrier.wait()
             created.append(
-                ChangeProposal.propose(structure, by=partner, values={"phone": "02 40 33 33 33"}).pk
+                ChangeProposal.propose(structure, by=partner, values={"phone": "+33240333333"}).pk
             )
         finally:
             connections.close_all()

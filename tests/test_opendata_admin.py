@@ -1,11 +1,15 @@
 """The admin import page: upload, dry-run report, confirm — for staff only."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -41,8 +45,19 @@ def upload(client, content=None, name="annuaire.json", follow=False, **fields):
 
 
 def work():
-    """Run the queued jobs through the real worker, as `make run` does in the background."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    """Run the queued jobs through the real worker, as `make run` does in the background.
+
+    In this process, inside the test's transaction: the worker's habit of closing
+    "obsolete" connections between jobs would close the test's own on PostgreSQL, so
+    that one library call is a no-op here (a separate worker process is tested below).
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    original, db_worker.close_old_connections = db_worker.close_old_connections, lambda: None
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    finally:
+        db_worker.close_old_connections = original
 
 
 def test_the_upload_answers_at_once_and_queues_the_dry_run(staff_client):
@@ -192,3 +207,41 @@ def test_staff_without_the_permission_is_refused(client, django_user_model):
     assert client.get(reverse(ADD)).status_code == 403
     agent.user_permissions.add(Permission.objects.get(codename="add_importrun"))
     assert client.get(reverse(ADD)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="in-memory SQLite cannot be shared with a worker process: run on PostgreSQL (CI does)",
+)
+def test_a_separate_worker_process_runs_the_jobs(reference_data, staff_client, settings):
+    """What `make run` and production do: the worker is its own process."""
+    run_url = upload(staff_client)["Location"]
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "OPENDATA_UPLOAD_DIR": settings.OPENDATA_UPLOAD_DIR,
+        "GEOCODER_SCHEME": "http",
+        "GEOCODER_DOMAIN": "127.0.0.1:9",
+    }
+    command = [
+        *(sys.executable, "manage.py", "db_worker"),
+        *("--batch", "--no-startup-delay", "--no-reload"),
+    ]
+    worked = subprocess.run(
+        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert worked.returncode == 0, worked.stderr[-2000:]
+    assert ImportRun.objects.get().status == ImportRun.Status.CHECKED
+    staff_client.post(run_url, {"confirm": "1"})
+    worked = subprocess.run(
+        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert worked.returncode == 0, worked.stderr[-2000:]
+    assert ImportRun.objects.get().status == ImportRun.Status.IMPORTED
+    assert Structure.objects.count() == 6

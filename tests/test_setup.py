@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 README = Path(settings.BASE_DIR) / "README.md"
+FIXTURES = Path(settings.BASE_DIR) / "tests" / "fixtures"
 
 
 def _plain_shell(command, tmp_path, **env):
@@ -75,6 +76,9 @@ def test_the_readme_data_commands_run_as_written_in_a_plain_shell(tmp_path):
         _readme_command(r"export_structures --format csv --output").replace(
             "structures.csv", str(tmp_path / "structures.csv")
         ),
+        _readme_command(r"import_structures structures.json --format data-inclusion")
+        .replace("services.json", str(FIXTURES / "data-inclusion-services.json"))
+        .replace("structures.json", str(FIXTURES / "data-inclusion-structures.json")),
     ]
     for command in commands:
         result = _plain_shell(command, tmp_path)
