@@ -16,7 +16,7 @@ from actors import geo, pagecache
 from actors import search as search_module
 from actors.desk import desk_from_request
 from actors.enums import Status, StructureKind
-from actors.filters import OPEN_CHOICES
+from actors.filters import OPEN_CHOICES, StructureFilter
 from actors.models import (
     Actor,
     Need,
@@ -45,10 +45,12 @@ RADIUS_CHOICES = [
 ]
 
 
-def search_form_context(params):
-    """Choices for the search form; `params` re-fills it (a QueryDict)."""
+def search_form_context(params, form=None):
+    """Choices for the search form; `params` re-fills it (a QueryDict); `form`, the search's
+    validated form, ties its errors to their fields (an empty one when there is none)."""
     return {
         "params": params,
+        "search_form": form if form is not None else StructureFilter().form,
         "form_needs": Need.objects.all(),
         "form_publics": Public.objects.all(),
         "form_neighbourhoods": Neighbourhood.objects.only("slug", "name", "city"),
@@ -101,7 +103,7 @@ def _render_search(request, desk):
         "page": page,
         "results": page.object_list,
         "querystring": querystring.urlencode(),
-        **search_form_context(request.GET),
+        **search_form_context(request.GET, search.filterset.form),
     }
     if search.is_valid:
         title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
@@ -132,6 +134,7 @@ def search_results(request):
     context = {
         "fragment": mark_safe(entry["html"]),  # rendered (and escaped) by _search_results.html
         "title": entry["title"],
+        "is_valid": entry["status"] == 200,
         "besoin": besoins[0] if besoins else "",
     }
     return render(request, "actors/search.html", context, status=entry["status"])

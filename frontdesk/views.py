@@ -272,7 +272,7 @@ def map_page(request):
         else "",
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-        **search_form_context(request.GET),
+        **search_form_context(request.GET, search.filterset.form),
     }
     return render(request, "frontdesk/map.html", context, status=200 if search.is_valid else 400)
 

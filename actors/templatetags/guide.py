@@ -1,4 +1,5 @@
 from django import template
+from django.forms.utils import flatatt
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -41,3 +42,19 @@ def tel_uri(phone):
 def phone(value):
     """A stored number as people write it: "02 61 91 00 00", "39 49", "+44 20 7946 0958"."""
     return phones.display_phone(value)
+
+
+@register.filter
+def aria_attrs(bound_field, described_by=""):
+    """` aria-invalid="true" aria-describedby="… id_rayon_error"` for a form control written
+    by hand whose field is in error, as Django writes them on a control it renders: the
+    message is `{{ field.errors }}` (id "<field id>_error"). `described_by`: the ids the
+    control is already described by (its help text). Nothing for a field without error."""
+    ids = described_by.split()
+    attrs = {}
+    if bound_field is not None and bound_field.errors:
+        attrs["aria-invalid"] = "true"
+        ids.append(f"{bound_field.auto_id}_error")
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    return flatatt(attrs)
