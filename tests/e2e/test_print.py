@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from frontdesk.selection import MAX_ITEMS
 from tests.e2e.site import speak
 from tests.factories import BREIL_CENTRE, make_permanence, make_structure, offset
 

@@ -33,11 +33,9 @@ OVERFLOW = """() => {
         return `<${element.tagName.toLowerCase()} class="${classes}">` + text.slice(0, 60);
     };
     const insideScroller = (element) => {
-        for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
-            const overflow = getComputedStyle(box).overflowX;
-            if (["auto", "scroll"].includes(overflow) && box.getBoundingClientRect().right <= width + 0.5) {
-                return true;
-            }
+        for (let box = element.parentElement; box !== document.body; box = box.parentElement) {
+            const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+            if (scrolls && box.getBoundingClientRect().right <= width + 0.5) return true;
         }
         return false;
     };
@@ -55,11 +53,11 @@ OVERFLOW = """() => {
             continue;
         }
         const style = getComputedStyle(element);
-        const clips = ["hidden", "clip"].includes(style.overflowX) || style.textOverflow === "ellipsis";
+        const clips = ["hidden", "clip"].includes(style.overflowX)
+            || style.textOverflow === "ellipsis";
         const field = ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName);
-        if (clips && !field && element.scrollWidth > element.clientWidth + 1) {
-            found.push(`cut by ${element.scrollWidth - element.clientWidth} px: ${describe(element)}`);
-        }
+        const cut = element.scrollWidth - element.clientWidth;
+        if (clips && !field && cut > 1) found.push(`cut by ${cut} px: ${describe(element)}`);
     }
     return { scrollWidth: document.documentElement.scrollWidth, width, found };
 }"""
