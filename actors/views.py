@@ -93,6 +93,26 @@ def home(request):
     return render(request, "actors/home.html", context)
 
 
+def search_title(search):
+    """A results page's title says what was searched and from where (RGAA 8.6), e.g.
+    "4 résultats pour Stage de 3e (distances depuis : centre du quartier Breil - Barberie)"."""
+    if not search.is_valid:
+        return gettext("Recherche à corriger")
+    title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
+    what = [need.label for need in search.needs]
+    text = (search.cleaned.get("q") or "").strip()
+    if text:
+        what.append(gettext("« %(text)s »") % {"text": text})
+    if what:
+        title = gettext("%(count)s pour %(what)s") % {"count": title, "what": ", ".join(what)}
+    if search.origin:
+        title = gettext("%(title)s (distances depuis : %(origin)s)") % {
+            "title": title,
+            "origin": search.origin.label,
+        }
+    return title
+
+
 def _render_search(request, desk):
     search = search_module.run(request.GET, desk=desk)
     page = search.paginate(request.GET.get("page"))
@@ -105,13 +125,9 @@ def _render_search(request, desk):
         "querystring": querystring.urlencode(),
         **search_form_context(request.GET, search.filterset.form),
     }
-    if search.is_valid:
-        title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
-    else:
-        title = gettext("Recherche à corriger")
     return {
         "html": render_to_string("actors/includes/_search_results.html", context),
-        "title": title,
+        "title": search_title(search),
         "status": 200 if search.is_valid else 400,
         "record": prepare_record(request, search, page, channel="site"),
         "cache_seconds": search.cache_seconds if search.is_valid else 0,

@@ -17,7 +17,7 @@ from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
 from actors.renderers import EscapingJsonResponse
 from actors.text import tokens
-from actors.views import search_form_context
+from actors.views import search_form_context, search_title
 from frontdesk import vcard
 from frontdesk.forms import GuideForm
 from frontdesk.guide import build_guide
@@ -272,6 +272,7 @@ def map_page(request):
         else "",
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "title": search_title(search),
         **search_form_context(request.GET, search.filterset.form),
     }
     return render(request, "frontdesk/map.html", context, status=200 if search.is_valid else 400)

@@ -1,12 +1,38 @@
 from django import template
 from django.forms.utils import flatatt
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actors import geo, phones
 from actors.hours import format_time
 
 register = template.Library()
+
+# The directory's data (names, addresses, needs, descriptions) is written in French, whatever
+# the language of the page around it.
+DATA_LANGUAGE = "fr"
+
+
+def _page_is_in_data_language():
+    return (translation.get_language() or DATA_LANGUAGE).split("-")[0] == DATA_LANGUAGE
+
+
+@register.filter(needs_autoescape=True)
+def french(value, autoescape=True):
+    """Data shown on a page in another language, marked as French for screen readers'
+    voices (RGAA 8.7): `<span lang="fr">…</span>`; on a French page, the value as it is."""
+    if value is None or value == "" or _page_is_in_data_language():
+        return value
+    text = conditional_escape(value) if autoescape else str(value)
+    return format_html('<span lang="{}">{}</span>', DATA_LANGUAGE, mark_safe(text))
+
+
+@register.simple_tag
+def french_lang():
+    """` lang="fr"` for an element holding only data, on a page in another language."""
+    return "" if _page_is_in_data_language() else format_html(' lang="{}"', DATA_LANGUAGE)
 
 
 @register.filter
