@@ -109,3 +109,24 @@ def test_quick_presses_lose_no_place(reference_data, page):
     expect(page.locator("[data-selection-count]")).to_have_text(f"({len(breil.places)})")
     page.goto(reverse("frontdesk:selection"))
     expect(page.locator(".selection-list li")).to_have_count(len(breil.places))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_on_a_place_page_focus_moves_between_add_and_remove(
+    reference_data, live_server, context, page, browser_problems, language
+):
+    """The structure page shows one of two buttons: the focus goes to the one shown."""
+    place = make_breil().places[0]
+    speak(context, live_server, language)
+    page.goto(place.get_absolute_url())
+    add = page.get_by_role("button", name=named(language, "add", place))
+    add.focus()
+    add.press("Enter")
+    remove = page.get_by_role("button", name=named(language, "remove", place))
+    expect(remove).to_be_focused()
+    expect(page.locator("[data-selection-count]")).to_have_text("(1)")
+    assert page.evaluate(FOCUSED)["ring"], "no visible focus ring on the remove button"
+    remove.press("Enter")
+    expect(add).to_be_focused()
+    expect(page.locator("[data-selection-count]")).to_have_text("(0)")
+    assert not browser_problems, browser_problems
