@@ -59,7 +59,18 @@ class FlagFilter(django_filters.Filter):
 
 
 class SearchForm(forms.Form):
-    """The FilterSet's form: French messages for numbers, and lat/lon go together."""
+    """The FilterSet's form: French messages for numbers, and lat/lon go together.
+
+    Its labels are the ones the search form shows, so an error message names the field
+    a person sees (RGAA 11.10). A field in error is tied to its message by Django when
+    it renders it (BoundField: aria-invalid="true", aria-describedby="id_<name>_error",
+    the id of `{{ field.errors }}`); fields written by hand take the same attributes from
+    the `aria_attrs` template filter.
+    """
+
+    # Parameters only the site's own links set (the desk, a language): the search form
+    # has no field for them, so their errors are named without a field to go to.
+    WITHOUT_FIELD = frozenset({"langue", "depuis"})
 
     MESSAGES = {
         "lat": _("La latitude doit être comprise entre -90 et 90."),
@@ -80,6 +91,8 @@ class SearchForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "lat" in self.errors or "lon" in self.errors:
+            return cleaned  # given but unreadable: that message says it
         has_lat = cleaned.get("lat") is not None
         has_lon = cleaned.get("lon") is not None
         if has_lat != has_lon:
@@ -96,7 +109,7 @@ def _ignore(queryset, name, value):
 
 class StructureFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Mots-clés"),
+        label=_("Que cherche la personne ?"),
         method="filter_text",
         max_length=Q_MAX_LENGTH,
         help_text=_("Ex. : « stage 3e », « Parcoursup », « CV »"),
@@ -142,7 +155,7 @@ class StructureFilter(django_filters.FilterSet):
     lon = django_filters.NumberFilter(
         label=_("Longitude"), method=_ignore, min_value=-180, max_value=180
     )
-    adresse = django_filters.CharFilter(label=_("Adresse"), method=_ignore, max_length=200)
+    adresse = django_filters.CharFilter(label=_("ou une adresse"), method=_ignore, max_length=200)
     depuis = django_filters.ModelChoiceFilter(
         label=_("Depuis la structure"),
         queryset=Structure.objects.published(),
@@ -150,7 +163,7 @@ class StructureFilter(django_filters.FilterSet):
         method=_ignore,
     )
     rayon = django_filters.NumberFilter(
-        label=_("Rayon (km)"),
+        label=_("À pied, jusqu'à"),
         method=_ignore,
         # A Decimal: the float 0.1 is a hair above 0.1, so rayon=0.1 was refused.
         min_value=MIN_RADIUS_KM,

@@ -16,7 +16,7 @@ from actors import geo, pagecache
 from actors import search as search_module
 from actors.desk import desk_from_request
 from actors.enums import Status, StructureKind
-from actors.filters import OPEN_CHOICES
+from actors.filters import OPEN_CHOICES, StructureFilter
 from actors.models import (
     Actor,
     Need,
@@ -45,10 +45,12 @@ RADIUS_CHOICES = [
 ]
 
 
-def search_form_context(params):
-    """Choices for the search form; `params` re-fills it (a QueryDict)."""
+def search_form_context(params, form=None):
+    """Choices for the search form; `params` re-fills it (a QueryDict); `form`, the search's
+    validated form, ties its errors to their fields (an empty one when there is none)."""
     return {
         "params": params,
+        "search_form": form if form is not None else StructureFilter().form,
         "form_needs": Need.objects.all(),
         "form_publics": Public.objects.all(),
         "form_neighbourhoods": Neighbourhood.objects.only("slug", "name", "city"),
@@ -91,6 +93,26 @@ def home(request):
     return render(request, "actors/home.html", context)
 
 
+def search_title(search):
+    """A results page's title says what was searched and from where (RGAA 8.6), e.g.
+    "4 résultats pour Stage de 3e (distances depuis : centre du quartier Breil - Barberie)"."""
+    if not search.is_valid:
+        return gettext("Recherche à corriger")
+    title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
+    what = [need.label for need in search.needs]
+    text = (search.cleaned.get("q") or "").strip()
+    if text:
+        what.append(gettext("« %(text)s »") % {"text": text})
+    if what:
+        title = gettext("%(count)s pour %(what)s") % {"count": title, "what": ", ".join(what)}
+    if search.origin:
+        title = gettext("%(title)s (distances depuis : %(origin)s)") % {
+            "title": title,
+            "origin": search.origin.label,
+        }
+    return title
+
+
 def _render_search(request, desk):
     search = search_module.run(request.GET, desk=desk)
     page = search.paginate(request.GET.get("page"))
@@ -101,15 +123,11 @@ def _render_search(request, desk):
         "page": page,
         "results": page.object_list,
         "querystring": querystring.urlencode(),
-        **search_form_context(request.GET),
+        **search_form_context(request.GET, search.filterset.form),
     }
-    if search.is_valid:
-        title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
-    else:
-        title = gettext("Recherche à corriger")
     return {
         "html": render_to_string("actors/includes/_search_results.html", context),
-        "title": title,
+        "title": search_title(search),
         "status": 200 if search.is_valid else 400,
         "record": prepare_record(request, search, page, channel="site"),
         "cache_seconds": search.cache_seconds if search.is_valid else 0,
@@ -132,6 +150,7 @@ def search_results(request):
     context = {
         "fragment": mark_safe(entry["html"]),  # rendered (and escaped) by _search_results.html
         "title": entry["title"],
+        "is_valid": entry["status"] == 200,
         "besoin": besoins[0] if besoins else "",
     }
     return render(request, "actors/search.html", context, status=entry["status"])

@@ -22,6 +22,13 @@ NEARBY_CANDIDATES = 400
 
 MAP_WIDTH = 800
 MAP_MARGIN = 24
+# The map's size on paper (static/css/print.css): the width of an A4 page inside its
+# margins (210 - 2 × 14 mm), at most 150 mm high, less its 1 px border; in CSS pixels, 96
+# to the inch. Its numbers are drawn large enough to print at 12 pt (16 px) whatever the
+# quartier's shape.
+PRINT_WIDTH_PX = 182 / 25.4 * 96 - 2
+PRINT_MAX_HEIGHT_PX = 150 / 25.4 * 96 - 2
+MIN_PRINT_TEXT_PX = 16
 
 
 @dataclass
@@ -133,6 +140,14 @@ class SvgMap:
     path: str
     markers: list  # [(x, y, number, inside)]
     centre: tuple  # (x, y) of the reference point
+
+    @property
+    def marker_size(self):
+        """Font size (and circle radius) of the numbers, in the drawing's units: 16 px
+        (12 pt) once the drawing is scaled to its printed size (narrower when the quartier
+        is tall: the height is capped)."""
+        printed_width = min(PRINT_WIDTH_PX, PRINT_MAX_HEIGHT_PX * self.width / self.height)
+        return math.ceil(MIN_PRINT_TEXT_PX * self.width / printed_width)
 
     @property
     def centre_path(self):

@@ -42,4 +42,6 @@ class StaticFilesFetcher(URLFetcher):
 
 
 def html_to_pdf(html):
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )

@@ -17,7 +17,7 @@ from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
 from actors.renderers import EscapingJsonResponse
 from actors.text import tokens
-from actors.views import search_form_context
+from actors.views import search_form_context, search_title
 from frontdesk import vcard
 from frontdesk.forms import GuideForm
 from frontdesk.guide import build_guide
@@ -174,13 +174,27 @@ def _handout_entry(request, structure, need, desk, now=None):
         "distance_m": distance,
         "walking_minutes": geo.walking_minutes(distance),
         "status": structure.opening_status(now=now),
-        "openings": structure.next_openings(now=now, count=3),
+        "opening_days": _by_day(structure.next_openings(now=now, count=3)),
         "permanences": permanences,
         "url": url,
+        # Printed beside the QR code for whoever cannot scan it; browsers add the scheme.
+        "address": url.split("://", 1)[-1],
         "qr": qr_svg(
             url, _("Code QR vers la fiche en ligne de %(name)s") % {"name": structure.name}
         ),
     }
+
+
+def _by_day(openings):
+    """[(date, [(opens, closes), ...])]: a day's morning and afternoon on one line."""
+    days = []
+    for opens, closes in openings:
+        day = timezone.localtime(opens).date()
+        if days and days[-1][0] == day:
+            days[-1][1].append((opens, closes))
+        else:
+            days.append((day, [(opens, closes)]))
+    return days
 
 
 @require_safe
@@ -192,6 +206,13 @@ def handout(request):
         _handout_entry(request, structure, need, desk, now)
         for structure, need in Selection(request).entries()
     ]
+    # A need is explained once, where it first appears: five places for a 3e internship
+    # would repeat the same two lines five times on a sheet that has one page.
+    explained = set()
+    for entry in entries:
+        entry["explain_need"] = entry["need"] is not None and entry["need"].pk not in explained
+        if entry["need"] is not None:
+            explained.add(entry["need"].pk)
     return render(
         request,
         "frontdesk/handout.html",
@@ -251,7 +272,8 @@ def map_page(request):
         else "",
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-        **search_form_context(request.GET),
+        "title": search_title(search),
+        **search_form_context(request.GET, search.filterset.form),
     }
     return render(request, "frontdesk/map.html", context, status=200 if search.is_valid else 400)
 

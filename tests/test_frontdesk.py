@@ -189,7 +189,7 @@ def test_the_handout_holds_what_the_visitor_needs(client, desk):
     ]:
         assert expected in body, expected
     html = response.content.decode()
-    assert html.count("<svg width=") == 1  # one inline QR code per place
+    assert html.count('<svg viewBox="0 0') == 1  # one inline QR code per place
     assert "print.css" in html
 
 

@@ -1,6 +1,11 @@
 // Progressive enhancement of the "Ajouter à la fiche" buttons: the plain POST
 // forms work without JavaScript; with it, the page does not reload and the
 // result is announced to screen readers.
+//
+// Focus never leaves the button that was pressed (RGAA 12.8, 7.3): a result
+// card's button stays where it is, enabled, and turns into "Retirer de la
+// fiche : <place>" (the same button, posting to the removal address), and back.
+// The structure page's add / remove pair moves focus to the other button.
 (function () {
   "use strict";
   var live = document.createElement("p");
@@ -8,16 +13,66 @@
   live.setAttribute("role", "status");
   document.body.appendChild(live);
 
+  // The page's one form that the cards' buttons submit (form="selection-form"): it
+  // knows the visitor's selection and the labels in the page's language; the cards,
+  // cached for every visitor, do not.
+  var shared = document.getElementById("selection-form");
+
+  // The button's own words, before its visually hidden " : <place>".
+  function setLabel(button, label) {
+    for (var node = button.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === Node.TEXT_NODE && node.nodeValue.trim()) {
+        node.nodeValue = label;
+        return;
+      }
+    }
+    button.insertBefore(document.createTextNode(label), button.firstChild);
+  }
+
+  function showSelected(button, selected) {
+    if (!shared) return;
+    if (selected) {
+      button.setAttribute("formaction", shared.dataset.removeAction);
+      setLabel(button, shared.dataset.removeLabel);
+    } else {
+      button.removeAttribute("formaction");
+      setLabel(button, shared.dataset.addLabel);
+    }
+  }
+
+  function cardButtons() {
+    return shared ? document.querySelectorAll('button[form="selection-form"][name="slug"]') : [];
+  }
+
+  if (shared) {
+    var selected = (shared.dataset.selected || "").split(" ");
+    cardButtons().forEach(function (button) {
+      if (selected.indexOf(button.value) !== -1) showSelected(button, true);
+    });
+  }
+
+  // One request at a time: two quick clicks would otherwise race on the session,
+  // and the second answer would forget the first place.
+  var queue = Promise.resolve();
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches("[data-selection-form]") || !window.fetch) return;
+    if (form.dataset.plain) return; // the fallback below: let the browser post it
     event.preventDefault();
-    // Cards' buttons submit the page's one form (form="selection-form"): the
-    // clicked button carries the place's slug.
     var submitter = event.submitter;
     var body = new FormData(form);
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
-    fetch(form.action, {
+    // Only a card's button that shows "Retirer de la fiche" carries a formaction.
+    var removing = Boolean(submitter && submitter.hasAttribute("formaction"));
+    var action = removing ? submitter.formAction : form.action;
+    queue = queue.then(function () {
+      return send(form, submitter, action, body, removing);
+    });
+  });
+
+  function send(form, submitter, action, body, removing) {
+    return fetch(action, {
       method: "POST",
       body: body,
       headers: { Accept: "application/json" },
@@ -34,9 +89,8 @@
           counter.textContent = "(" + result.data.count + ")";
         });
         if (!result.ok) return;
-        if (submitter && submitter.dataset.doneLabel) {
-          submitter.textContent = submitter.dataset.doneLabel;
-          submitter.disabled = true;
+        if (form === shared && submitter) {
+          showSelected(submitter, !removing);
           return;
         }
         // The add / remove pair of a structure page: show the other one.
@@ -52,7 +106,10 @@
         if (shown) shown.querySelector("button").focus();
       })
       .catch(function () {
-        form.submit();
+        // No answer we understand: post the form the plain way (a page load).
+        form.dataset.plain = "true";
+        if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+        else form.submit();
       });
-  });
+  }
 })();

@@ -89,7 +89,7 @@ def offline_map(settings):
 
 @pytest.fixture
 def context_options():
-    """Overridden by a test module that needs other options (e.g. bypass_csp)."""
+    """Overridden by a test module that needs other options (bypass_csp, a viewport)."""
     return {}
 
 
@@ -152,13 +152,14 @@ def new_context(browser, live_server, context_options, browser_problems, shots, 
     contexts = []
 
     def new_context():
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale="fr-FR",
-            timezone_id="Europe/Paris",
-            viewport={"width": 1280, "height": 900},
+        options = {
+            "base_url": live_server.url,
+            "locale": "fr-FR",
+            "timezone_id": "Europe/Paris",
+            "viewport": {"width": 1280, "height": 900},
             **context_options,
-        )
+        }
+        context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", browser_problems.watch)
         contexts.append(context)

@@ -1,19 +1,26 @@
 """Accessibility of every public page, in Chromium, with axe-core and a few checks of our own.
 
-On each page: no axe violation of impact "serious" or "critical", exactly one
-<h1>, <html lang="fr">, a skip link to #contenu that works from the keyboard,
-every form control labelled, and a visible focus indicator on everything that
-takes focus. All pages are checked before the test fails, with one report.
+On each page, in French and in English: no axe violation of impact "serious" or
+"critical", exactly one <h1>, no skipped heading level, <html lang> the page's language,
+a skip link to #contenu that works from the keyboard, every form control labelled, and a
+visible focus indicator on everything that takes focus. All pages are checked before the
+test fails, with one report.
 """
 
-import datetime
 from pathlib import Path
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.factories import BREIL_CENTRE, make_permanence, make_structure, offset
+from tests.e2e.site import (
+    make_breil,
+    partner_pages,
+    public_pages,
+    set_desk_and_selection,
+    sign_in_partner_a,
+    speak,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +56,11 @@ UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, texta
     })
     .map((control) => control.outerHTML.slice(0, 160))"""
 
+# The levels of the page's headings in order, those inside the map's popups included.
+HEADING_LEVELS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))
+    .filter((heading) => heading.checkVisibility())
+    .map((heading) => Number(heading.tagName[1]))"""
+
 TABBABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex='0']"
 
 # Every element reachable with Tab, focused in turn after a keyboard interaction:
@@ -76,19 +88,11 @@ def context_options():
     return {"bypass_csp": True}
 
 
-def optional_url(name, *args):
-    """A page that exists only once its app is installed (e.g. "À propos des données")."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def check_page(page, url, problems, notes):
+def check_page(page, url, problems, notes, language="fr", status=200):
     """Open `url` (unless already there) and add what is wrong with it to `problems`."""
     found = []
     response = page.goto(url)
-    if response is None or response.status >= 400:
+    if response is None or response.status != status:
         problems.append(f"{url}: answered {response and response.status}")
         return
     if page.locator("#map").count():
@@ -115,8 +119,12 @@ def check_page(page, url, problems, notes):
     if h1 != 1:
         found.append(f"  {h1} <h1> elements instead of one")
     lang = page.locator("html").get_attribute("lang")
-    if lang != "fr":
-        found.append(f'  <html lang="{lang}"> instead of "fr"')
+    if lang != language:
+        found.append(f'  <html lang="{lang}"> instead of "{language}"')
+    levels = page.evaluate(HEADING_LEVELS)
+    skipped = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    if skipped:
+        found.append(f"  heading levels skipped: {skipped} in {levels}")
     for control in page.evaluate(UNLABELLED):
         found.append(f"  unlabelled form control: {control}")
 
@@ -149,86 +157,36 @@ def check_page(page, url, problems, notes):
         problems.append(f"{url}\n" + "\n".join(found))
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_public_page_is_accessible(
-    reference_data, structure_a, partner_a, page, snap, capsys
+    reference_data, structure_a, partner_a, live_server, context, page, snap, capsys, language
 ):
-    desk = make_structure(
-        name="Maison de quartier du Breil (exemple)",
-        kind="maison-de-quartier",
-        is_example=True,
-    )
-    places = [
-        make_structure(
-            name=f"Lieu d'orientation {n} (exemple)",
-            kind=kind,
-            needs=["stage-de-3e", "choisir-son-orientation"],
-            publics=["collegiens"] if n == 1 else [],
-            hours=[(weekday, datetime.time(9), datetime.time(12)) for weekday in range(5)],
-            at=offset(BREIL_CENTRE, north_m=120 * n, east_m=-80 * n),
-            is_example=True,
-            phone="02 61 91 00 0" + str(n),
-            description="Un lieu fictif pour les tests.",
-            public_transport="Tram 3, arrêt fictif",
-        )
-        for n, kind in enumerate(
-            ["cio", "mission-locale", "information-jeunesse", "association"], start=1
-        )
-    ]
-    make_permanence(places[2], places[1], title="Permanence Mission locale", needs=["stage-de-3e"])
-    structure = places[0]
-
+    breil = make_breil()
     # The passeur's desk and a visitor's selection, so the pages show them.
-    page.goto(reverse("frontdesk:desk"))
-    page.get_by_role("button", name=f"Choisir {desk.name}").click()
-    for place in places[:2]:
-        page.goto(place.get_absolute_url())
-        page.get_by_role("button", name=f"Ajouter à la fiche : {place.name}").click()
-        expect(
-            page.get_by_role("button", name=f"Retirer de la fiche : {place.name}")
-        ).to_be_visible()
+    set_desk_and_selection(page, breil)
+    speak(context, live_server, language)
 
-    search = "besoin=stage-de-3e&quartier=breil-barberie"
-    public_pages = [
-        reverse("actors:home"),
-        f"{reverse('actors:search')}?{search}",
-        f"{reverse('frontdesk:map')}?{search}",
-        reverse("actors:neighbourhoods"),
-        reverse("actors:neighbourhood", args=["breil-barberie"]),
-        structure.get_absolute_url(),
-        places[2].get_absolute_url(),  # hosts a permanence
-        reverse("frontdesk:selection"),
-        reverse("frontdesk:handout"),
-        reverse("frontdesk:guide", args=["breil-barberie"]),
-        reverse("frontdesk:desk"),
-        reverse("reports:report", args=[structure.slug]),
-        optional_url("insights:about-data"),
-        reverse("partners:login"),
-    ]
-    partner_pages = [
-        reverse("partners:home"),
-        reverse("partners:propose", args=[structure_a.slug]),
-        reverse("partners:propose_new"),
-    ]
     problems, notes, checked = [], [], []
-    for url in filter(None, public_pages):
-        check_page(page, url, problems, notes)
+    for url in public_pages(breil):
+        check_page(page, url, problems, notes, language)
         checked.append(url)
         if problems and problems[-1].startswith(url):
             snap(page, f"{len(checked):02d}")
 
-    page.goto(reverse("partners:login"))
-    page.get_by_label("Identifiant").fill("partenaire-a")
-    page.get_by_label("Mot de passe").fill("motdepasse-partenaire-a")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator(".partner-structure")).to_have_count(1)
-    for url in partner_pages:
-        check_page(page, url, problems, notes)
+    # A search to correct: its errors tied to their fields.
+    for url in [f"{reverse('actors:search')}?rayon=abc&besoin=inexistant&lat=abc&lon=1"]:
+        check_page(page, url, problems, notes, language, status=400)
+        checked.append(url)
+
+    sign_in_partner_a(page, language)
+    for url in partner_pages(structure_a):
+        check_page(page, url, problems, notes, language)
         checked.append(url)
         if problems and problems[-1].startswith(url):
             snap(page, f"{len(checked):02d}")
 
     with capsys.disabled():
-        print(f"\naxe and page checks on {len(checked)} pages: " + ", ".join(checked))
+        print(f"\naxe and page checks ({language}) on {len(checked)} pages: " + ", ".join(checked))
         if notes:
             print("Moderate or minor axe findings, not blocking:\n" + "\n".join(notes))
     assert not problems, "Accessibility problems:\n" + "\n".join(problems)

@@ -1,0 +1,155 @@
+"""The neighbourhood guide as a PDF a screen reader can read (PDF/UA-1, RGAA 13.3): tagged,
+its language and a title naming the site once; the map a figure with a text alternative, its
+numbers inside it and not loose in the reading order before the contents; nothing printed
+under 12 pt, the map's numbers included.
+"""
+
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from pypdf import PdfReader
+
+from tests.factories import BREIL_CENTRE, make_structure, offset
+
+pytestmark = pytest.mark.django_db
+
+SITE = {"fr": "Guide des acteurs de l'orientation", "en": "Guide to careers and study guidance"}
+CONTENTS = {"fr": "Sommaire par besoin", "en": "Contents by need"}
+MIN_PRINT_PT = 12
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); a point is 1/72 inch
+
+
+@pytest.fixture
+def breil_places():
+    """Thirty places in and around the Breil, as a quartier's guide holds them."""
+    for n in range(30):
+        make_structure(
+            name=f"Lieu {n} du Breil (exemple)",
+            at=offset(BREIL_CENTRE, north_m=40 * (n % 6) - 100, east_m=50 * (n // 6) - 120),
+            needs=["stage-de-3e"],
+            phone=f"02 61 91 01 {n:02d}",
+            is_example=True,
+        )
+
+
+def guide_pdf(client, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("frontdesk:guide", args=["breil-barberie"]), {"format": "pdf"})
+    assert response.status_code == 200
+    return PdfReader(io.BytesIO(response.content))
+
+
+def marked_texts(reader):
+    """{(page index, MCID): text}: what each marked-content sequence of the pages draws."""
+    found = {}
+    for number, page in enumerate(reader.pages):
+        open_ids = []
+
+        def operator(op, args, cm, tm, open_ids=open_ids):
+            if op == b"BDC":
+                properties = args[1] if len(args) > 1 else {}
+                open_ids.append(properties.get("/MCID") if hasattr(properties, "get") else None)
+            elif op == b"BMC":
+                open_ids.append(None)
+            elif op == b"EMC" and open_ids:
+                open_ids.pop()
+
+        def text(content, cm, tm, font, size, number=number, open_ids=open_ids):
+            mcid = next((m for m in reversed(open_ids) if m is not None), None)
+            if mcid is not None:
+                found[number, mcid] = found.get((number, mcid), "") + content
+
+        page.extract_text(visitor_operand_before=operator, visitor_text=text)
+    return found
+
+
+def reading_order(reader):
+    """The structure tree in order: ("figure", element) for figures, and (text, in_figure)
+    for each piece of text, as assistive technology reads the document."""
+    texts = marked_texts(reader)
+    pages = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
+    order = []
+
+    def walk(element, page=None, in_figure=False):
+        element = element.get_object()
+        if "/Pg" in element:
+            page = pages[element.raw_get("/Pg").idnum]
+        if element.get("/S") == "/Figure":
+            order.append(("figure", element))
+            in_figure = True
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid, int):
+                if texts.get((page, kid), "").strip():
+                    order.append((texts[page, kid].strip(), in_figure))
+            elif hasattr(kid.get_object(), "get") and kid.get_object().get("/S"):
+                walk(kid, page, in_figure)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return order
+
+
+def text_sizes(reader):
+    """[(text, points)] of the text drawn outside images (font size × text and graphics
+    scales)."""
+    found = []
+    for page in reader.pages:
+
+        def visit(content, cm, tm, font, size):
+            if content.strip():
+                scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
+                found.append((content.strip(), round(size * scale, 1)))
+
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_guide_pdf_is_tagged_with_its_language_and_one_title(client, breil_places, language):
+    reader = guide_pdf(client, language)
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog, "no structure tree: the PDF is not tagged"
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == language
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    title = reader.metadata.title
+    assert title.count(SITE[language]) == 1, title
+    assert "Breil - Barberie" in title, title
+
+
+def test_the_map_is_a_figure_before_the_contents_and_its_numbers_stay_in_it(client, breil_places):
+    order = reading_order(guide_pdf(client, "fr"))
+    contents = next(n for n, (text, _) in enumerate(order) if text == CONTENTS["fr"])
+    figures = [item for _, item in order[:contents] if not isinstance(item, bool)]
+    assert len(figures) == 1, "the cover has one figure, the map"
+    assert figures[0]["/Alt"].startswith("Carte du quartier Breil - Barberie")
+    loose_numbers = [
+        text
+        for text, in_figure in order[:contents]
+        if in_figure is False and re.fullmatch(r"[\d\s]+", text)
+    ]
+    assert not loose_numbers, f"map numbers read before the contents: {loose_numbers[:10]}"
+
+
+def test_no_text_of_the_guide_is_printed_under_12_points(client, breil_places):
+    reader = guide_pdf(client, "fr")
+    small = sorted({(text, size) for text, size in text_sizes(reader) if size < MIN_PRINT_PT})
+    assert not small, f"printed under {MIN_PRINT_PT} pt: {small[:10]}"
+
+    # The map's numbers are drawn inside the SVG figure: their size on paper is their size
+    # in the drawing times the scale the drawing is printed at (it fits its box, whose
+    # size the figure's tag records).
+    order = reading_order(reader)
+    figure = next(item for text, item in order if text == "figure")
+    x1, y1, x2, y2 = (float(value) for value in figure["/A"]["/BBox"])
+    page = client.get(reverse("frontdesk:guide", args=["breil-barberie"])).content.decode()
+    width, height = (
+        float(n) for n in re.search(r'<svg viewBox="0 0 ([\d.]+) ([\d.]+)"', page).groups()
+    )
+    scale = min((x2 - x1) / width, (y2 - y1) / height)
+    sizes = {float(size) for size in re.findall(r'font-size="([\d.]+)"', page)}
+    printed = min(sizes) * scale * PX_TO_PT
+    assert printed >= MIN_PRINT_PT, f"map numbers printed at {printed:.1f} pt"
