@@ -403,23 +403,34 @@ class Importer:
         self._locate(record, structure, current, before)
         self._assign_references(record, structure, related, plan)
         self._plan_children(record, structure, related, plan, kept)
-        self._validate(record, structure, before, new)
         structure.search_text = structure.compute_search_text()
         self._track_sources(record, structure, plan, how, values)
         if not new:  # a new entry is written whole
-            plan.fields = {name for name in TRACKED if getattr(structure, name) != before[name]}
+            plan.fields = self._changed(structure, before)
         if kept:
             self.report.kept_by_hand += 1
-        if record.set_aside:
-            self.report.partial.append(
-                Problem(record.number, record.label, " ; ".join(map(str, record.set_aside)))
-            )
         if not (plan.changes_entry or plan.new_sources or plan.source_dates):
-            return None  # exactly what is stored
+            self._report_set_aside(record)  # still to fix in the source, though unchanged
+            return None  # exactly what is stored: nothing to validate or write
+        read_aside = len(record.set_aside)
+        self._validate(record, structure, before, new)
+        if len(record.set_aside) > read_aside and not new:
+            plan.fields = self._changed(structure, before)
+        self._report_set_aside(record)
         if structure.slug != before["slug"]:
             self.taken_slugs.add(structure.slug)
             self.taken_slugs.discard(before["slug"])
         return plan
+
+    def _report_set_aside(self, record):
+        if record.set_aside:
+            self.report.partial.append(
+                Problem(record.number, record.label, " ; ".join(map(str, record.set_aside)))
+            )
+
+    @staticmethod
+    def _changed(structure, before):
+        return {name for name in TRACKED if getattr(structure, name) != before[name]}
 
     def _keep_hand_set(self, record, structure, values):
         """Drop the values an agent set by hand (official sources only): True if any."""
