@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -143,6 +144,10 @@ class StructureAdminForm(forms.ModelForm):
         self.fields["release"].choices = [
             (name, _field_label(name)) for name in self.instance.fields_set_by_hand
         ]
+        if not self.fields["release"].choices:
+            self.fields["release"].help_text = _(
+                "Aucun champ n'est saisi à la main : les sources tiennent tous les champs à jour."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -274,12 +279,15 @@ class StructureAdmin(SimpleHistoryAdmin):
     def provenance(self, obj):
         if not obj.field_origins:
             return _("Aucun champ importé ni saisi à la main depuis le suivi de la provenance.")
+        by_origin = {}
+        for name, origin in obj.field_origins.items():
+            by_origin.setdefault(origin, []).append(str(_field_label(name)))
         return format_html_join(
-            ", ",
-            "{} : {}",
+            mark_safe("<br>"),
+            "<strong>{}</strong> : {}",
             (
-                (_field_label(name), _("saisi à la main") if origin == MANUAL else origin)
-                for name, origin in sorted(obj.field_origins.items())
+                (_("saisis à la main") if origin == MANUAL else origin, ", ".join(sorted(names)))
+                for origin, names in sorted(by_origin.items(), key=lambda item: item[0] != MANUAL)
             ),
         )
 
