@@ -10,6 +10,7 @@ bind as they are on SQLite and PostgreSQL.
 import io
 import json
 import operator
+import sqlite3
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -80,11 +81,19 @@ def insert_rows(model, rows):
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
             return
         per_statement = max(1, min(BATCH, 30_000 // len(fields)))
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        row_sql = "(" + ", ".join(["?"] * len(fields)) + ")"
+        statements = {}
+        # sqlite3's own execute, with its own placeholders: Django's wrapper would rewrite
+        # every statement of a thousand rows with a regular expression first.
+        execute = sqlite3.Cursor.execute
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",
+            if len(chunk) not in statements:
+                values = ", ".join([row_sql] * len(chunk))
+                statements[len(chunk)] = f"INSERT INTO {table} ({columns}) VALUES {values}"
+            execute(
+                cursor.cursor,
+                statements[len(chunk)],
                 [value for row in chunk for value in prepared(row)],
             )
 

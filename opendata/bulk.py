@@ -12,11 +12,13 @@ fields of `Model.history.model` exactly as simple_history's own
 `bulk_history_create` does, without building an instance per row.
 """
 
+import functools
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors import geo
-from actors.bulkinsert import insert_rows, insertable_fields, select_in
+from actors.bulkinsert import insert_rows, select_in
 
 BATCH = 1000
 
@@ -27,11 +29,12 @@ def has_history(model):
 
 def as_row(instance):
     """attname → value of a model instance, primary key included."""
-    return {
-        f.attname: getattr(instance, f.attname)
-        for f in instance._meta.concrete_fields
-        if not f.generated
-    }
+    return {name: getattr(instance, name) for name in _attnames(type(instance))}
+
+
+@functools.cache
+def _attnames(model):
+    return [f.attname for f in model._meta.concrete_fields if not f.generated]
 
 
 def _record_history(model, rows, kind, user):
@@ -45,15 +48,9 @@ def _record_history(model, rows, kind, user):
         "history_user_id": getattr(user, "pk", None),
         "history_change_reason": _("Import de données"),
     }
-    historical = model.history.model
-    fields = [f.attname for f in insertable_fields(historical)]
-    insert_rows(
-        historical,
-        [
-            {name: given[name] if name in given else row.get(name) for name in fields}
-            for row in rows
-        ],
-    )
+    # Rows carry every field of theirs (whole rows, or defaults merged in): the history
+    # row is the row plus who, when and why — one C-level merge per row.
+    insert_rows(model.history.model, [{**row, **given} for row in rows])
 
 
 def create(model, instances, *, key, user=None):
@@ -61,10 +58,14 @@ def create(model, instances, *, key, user=None):
     if not instances:
         return
     now = timezone.now()
+    stamped = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
     for instance in instances:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                setattr(instance, f.attname, now)
+        for attname in stamped:
+            setattr(instance, attname, now)
     rows = [as_row(instance) for instance in instances]
     insert_rows(model, rows)
     keys = [row[key] for row in rows]

@@ -67,8 +67,9 @@ KIND_OF_NAME = [
 # fmt: on
 KIND_OF_NAME = [(re.compile(pattern), kind) for pattern, kind in KIND_OF_NAME]
 FILLER_DESCRIPTION = "(sans description)"
-# Ours that the schema validates as strictly as the admin (EmailStr, HttpUrl): not twice.
-SCHEMA_CHECKED = frozenset({"email", "website", "acceslibre_url"})
+# Ours that the schema validates as strictly as the admin (EmailStr, HttpUrl, the
+# postcode's and the SIRET's digits), and the phone, normalised by the reader: not twice.
+SCHEMA_CHECKED = frozenset({"email", "website", "acceslibre_url", "postcode", "siret", "phone"})
 # Schema fields → ours, to leave out what was set aside.
 SCHEMA_FIELDS = {
     "courriel": ("email",),

@@ -21,9 +21,12 @@ alone until an agent releases it.
 """
 
 import collections
+import contextlib
+import gc
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -41,12 +44,13 @@ from actors.models import (
     OpeningException,
     OpeningSlot,
     Public,
+    Service,
     Structure,
     StructureSource,
 )
 from actors.models.structures import MANUAL
 
-from . import bulk
+from . import bulk, readahead
 from .matching import MatchIndex, Pending
 from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
@@ -62,8 +66,9 @@ TRACKED = [
 ADDRESS_FIELDS = ("street", "postcode", "city")
 POSITION_FIELDS = ("latitude", "longitude", "coordinates_source")
 RELATIONS = {"needs": Need, "publics": Public, "languages": Language}
-# FK targets are resolved by the importer from rows it has loaded: not re-queried per row.
-CLEAN_EXCLUDE = ["neighbourhood", "parent", "verified_by"]
+# FK targets are resolved by the importer from rows it has loaded: not re-queried per row;
+# field_origins is the importer's own dict of names and sources.
+CLEAN_EXCLUDE = ["neighbourhood", "parent", "verified_by", "field_origins"]
 FIELDS = [
     (f.name, f.attname)
     for f in Structure._meta.concrete_fields
@@ -85,6 +90,38 @@ REPEATED = [
         }
     )
 ]  # fmt: skip
+# Fields whose whole validation is their type, emptiness and length (no choices, no
+# validator but the length): checked in three operations instead of full_clean(), which
+# keeps the values that fail them (for its message) and every field with real rules
+# (e-mail, phone, SIRET, postcode, choices).
+PLAIN = [
+    (f.name, f.attname, f.max_length, f.blank)
+    for f in Structure._meta.concrete_fields
+    if (f.name, f.attname) in FIELDS
+    and type(f) in (models.CharField, models.TextField)
+    and not f.choices
+    and all(type(v) is MaxLengthValidator for v in f.validators)
+]
+NUMBERS = [
+    (f.name, f.attname, f.null)
+    for f in Structure._meta.concrete_fields
+    if (f.name, f.attname) in FIELDS and type(f) is models.FloatField and not f.validators
+]
+# How _full_clean() checks each field: (name, attname, field, kind, plain rule).
+_REPEATED_NAMES = {name for name, _attname in REPEATED}
+_PLAIN = {name: (limit, blank) for name, _attname, limit, blank in PLAIN}
+_NUMBERS = {name: null for name, _attname, null in NUMBERS}
+CHECKS = [
+    (
+        name,
+        attname,
+        Structure._meta.get_field(name),
+        "plain" if name in _PLAIN else "number" if name in _NUMBERS
+        else "repeated" if name in _REPEATED_NAMES else "full",
+        _PLAIN.get(name, _NUMBERS.get(name)),
+    )
+    for name, attname in FIELDS
+]  # fmt: skip
 # What a new entry holds before a record's values are set on it.
 _PROTOTYPE = Structure(kind=StructureKind.AUTRE)
 NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
@@ -104,6 +141,45 @@ def _new_structure():
 # Without these a record is not an entry: an error here refuses it.
 ESSENTIAL = {"name", "slug", NON_FIELD_ERRORS}
 SET_ASIDE_ROUNDS = 4
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """The cyclic garbage collector, run less often while a file is imported.
+
+    An import makes millions of short-lived objects (values, rows, records) and
+    holds a few hundred thousand (its indexes): at Python's default threshold the
+    collector runs every 700 allocations and walks them again and again — a
+    quarter of an import's time, measured. Records, rows and plans make no
+    cycles, so collecting every 50,000 allocations frees the same memory; what
+    was alive before the import (Django, modules) is frozen out of the walks.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _known_services():
+    """For the reader process: is a service record no newer than the one we hold?
+
+    The importer still decides (opendata.services): this only spares the reader
+    the validation of what an unchanged file repeats."""
+    known = dict(
+        Service.objects.exclude(source_updated_at=None)
+        .values_list("source_id", "source_updated_at")
+        .iterator(chunk_size=10_000)
+    )
+
+    def unchanged(record):
+        held = known.get(record.source_id)
+        return bool(held and record.source_updated_at and record.source_updated_at <= held)
+
+    return unchanged
 
 
 class StrictAbort(Exception):
@@ -198,8 +274,16 @@ class Importer:
 
     # --- Entry point ------------------------------------------------------------------------
 
-    def run(self, records, services=None):
-        """Import structure records, then service records (data·inclusion), in one transaction."""
+    def run(self, records, services=None, *, read_ahead=False):
+        """Import structure records, then service records (data·inclusion), in one transaction.
+
+        `read_ahead`: read and complete the records in a second process while this one
+        writes (opendata.readahead), for large files.
+        """
+        with fewer_collections():
+            return self._run(records, services, read_ahead)
+
+    def _run(self, records, services, read_ahead):
         self.needs = dict(Need.objects.values_list("slug", "pk"))
         self.publics = dict(Public.objects.values_list("slug", "pk"))
         self.languages = dict(Language.objects.values_list("slug", "pk"))
@@ -215,6 +299,16 @@ class Importer:
             for defaults in KindDefaults.objects.prefetch_related("needs", "publics")
         }
         self.index = MatchIndex()
+        ahead = None
+        if read_ahead and readahead.available():
+            # Forked once the index is loaded: the reader skips what it says is unchanged.
+            ahead = readahead.ReadAhead(
+                records,
+                services,
+                skip=self._no_newer,
+                skip_services=_known_services() if services is not None else None,
+            )
+            records, services = ahead.records, ahead.services
         try:
             with transaction.atomic():
                 try:
@@ -232,6 +326,9 @@ class Importer:
             self.report.file_error = str(error)
             if self.strict:
                 self.report.aborted = True
+        finally:
+            if ahead is not None:
+                ahead.close()
         if not (self.report.aborted or self.report.file_error):
             self._report_missing()
         return self.report
@@ -531,30 +628,59 @@ class Importer:
             )
 
     def _full_clean(self, record, structure, before):
-        """The admin's validation, minus what is known valid already.
+        """The admin's validation (Model.full_clean: each field's clean(), then the
+        model's clean()), minus what is known valid already, in one pass.
 
-        Field validation depends on the value alone (foreign keys and uniqueness are
-        checked by the importer itself), so a value that passed once passes again:
-        "published", "44000" or "Nantes" are validated once per import, not per row.
-        The model's clean() (rules across fields) runs every time.
+        - What is not being written — a default, or a stored value — like a partner's
+          proposal (partners.editable.apply); clean() still sees it all.
+        - What the reader validated by the source's schema (`record.checked`).
+        - Values that repeat ("published", "44000", "Nantes"): field validation depends
+          on the value alone (foreign keys and uniqueness are the importer's own
+          checks), so a value that passed once passes again.
+        - Text whose only rule is its length, numbers whose only rule is their type
+          (PLAIN, NUMBERS): checked here in two operations.
+        The rest, and any value that fails these shortcuts, goes through the field's
+        own clean(), for its message.
         """
-        values = {name: getattr(structure, attname) for name, attname in REPEATED}
-        known = [name for name, value in values.items() if (name, value) in self.valid_values]
-        # What is being written, not what stays as it was (a default, or a stored value),
-        # like a partner's proposal (partners.editable.apply); clean() still sees it all.
-        unchanged = [
-            name
-            for name, attname in FIELDS
-            if attname in before and getattr(structure, attname) == before[attname]
-        ]
-        structure.full_clean(
-            exclude=[*CLEAN_EXCLUDE, *known, *unchanged, *record.checked],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        if len(self.valid_values) > 20_000:
-            self.valid_values.clear()
-        self.valid_values.update(values.items())
+        errors = {}
+        checked = record.checked
+        valid_values = self.valid_values
+        passed = []
+        for name, attname, field_, kind, extra in CHECKS:
+            value = getattr(structure, attname)
+            if name in checked or (attname in before and value == before[attname]):
+                continue
+            if kind == "plain":
+                limit, blank = extra
+                if (
+                    type(value) is str
+                    and (value or blank)
+                    and (limit is None or len(value) <= limit)
+                ):
+                    continue
+            elif kind == "number":
+                if type(value) is float or (value is None and extra):
+                    continue
+            elif kind == "repeated" and (name, value) in valid_values:
+                continue
+            if field_.blank and value in field_.empty_values:
+                continue
+            try:
+                setattr(structure, attname, field_.clean(value, structure))
+            except ValidationError as error:
+                errors[name] = error.error_list
+                continue
+            if kind == "repeated":
+                passed.append((name, value))
+        try:
+            structure.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        if len(valid_values) > 20_000:
+            valid_values.clear()
+        valid_values.update(passed)
 
     @property
     def taken_slugs(self):

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from . import formats
+from . import formats, readahead
 from .formats import ProgressReader
 from .importer import Importer
 from .models import ImportRun
@@ -111,7 +111,7 @@ def run_import(run, *, dry_run):
                 if services_path
                 else None
             )
-            return importer.run(records, services=services)
+            return importer.run(records, services=services, read_ahead=total >= readahead.MIN_BYTES)
         finally:
             for stream in streams:
                 if stream is not None:

@@ -7,7 +7,7 @@ from django.test.utils import override_settings
 from django.utils import translation
 from tqdm import tqdm
 
-from opendata import formats
+from opendata import formats, readahead
 from opendata.formats import DATA_INCLUSION, READERS, ProgressReader
 from opendata.importer import Importer
 
@@ -65,6 +65,8 @@ class Command(BaseCommand):
         )
         show_progress = not options["no_progress"] and options["verbosity"] > 0
         total = sum(os.path.getsize(path) for path in (file, services) if path)
+        # No monitor thread: the reader process (opendata.readahead) is forked.
+        tqdm.monitor_interval = 0
         # DEBUG keeps every query in memory: off for imports of any size.
         with (
             override_settings(DEBUG=False),
@@ -85,7 +87,11 @@ class Command(BaseCommand):
                 services=formats.service_records(services_stream, checked=bool(file))
                 if services
                 else None,
+                # Large files are read by a second process, which moves its own copy of
+                # the bar: this one is brought up to date at the end.
+                read_ahead=total >= readahead.MIN_BYTES,
             )
+            bar.update(bar.total - bar.n)
         for line in report.lines():
             self.stdout.write(str(line))
         if report.file_error:
