@@ -161,23 +161,32 @@ class StructureQuerySet(models.QuerySet):
         return rows
 
     def open_at(self, moment=None):
-        """Open at this moment, with the same precedence as actors.hours.hours_on()."""
+        """Open at this moment, with the same precedence as actors.hours.hours_on().
+
+        Asked slot-first: the places with a slot or special hours running now come from
+        the slot and exception time indexes (a small set, and none at all on a Sunday
+        evening), and only those are checked against their closures and special days.
+        Asked place-first, as NOT EXISTS / EXISTS per row, every place in a 30 km circle
+        was checked when nothing is open (0.4 s at 100,000 places, 8.5 s at a million).
+        The candidates are one IN over a UNION ALL, so the database joins from them.
+        """
         local = timezone.localtime(moment)
         day, now = local.date(), local.time().replace(tzinfo=None)
-        covering = OpeningException.objects.filter(
-            structure_id=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
+        covering = OpeningException.objects.filter(starts_on__lte=day, ends_on__gte=day)
+        special_now = covering.filter(kind=ExceptionKind.SPECIAL, opens__lte=now, closes__gt=now)
+        running = (
+            OpeningSlot.objects.filter(weekday=day.weekday(), opens__lte=now, closes__gt=now)
+            .order_by()
+            .values("structure_id")
+            .union(special_now.order_by().values("structure_id"), all=True)
         )
-        slot_open = OpeningSlot.objects.filter(
-            structure_id=OuterRef("pk"), weekday=day.weekday(), opens__lte=now, closes__gt=now
-        )
-        usual = Exists(slot_open) & ~Exists(covering.filter(kind=ExceptionKind.SPECIAL))
+        here = covering.filter(structure_id=OuterRef("pk"))
+        usual = ~Exists(here.filter(kind=ExceptionKind.SPECIAL))
         if opening_hours.public_holiday(day):
             usual &= Q(holidays_rule=HolidaysRule.OPEN)
-        special_open = Exists(
-            covering.filter(kind=ExceptionKind.SPECIAL, opens__lte=now, closes__gt=now)
-        )
-        return self.filter(
-            ~Exists(covering.filter(kind=ExceptionKind.CLOSED)) & (special_open | usual)
+        special_open = Exists(special_now.filter(structure_id=OuterRef("pk")))
+        return self.filter(pk__in=running).filter(
+            ~Exists(here.filter(kind=ExceptionKind.CLOSED)) & (special_open | usual)
         )
 
     def open_on_weekday(self, weekday):
