@@ -11,7 +11,7 @@ import itertools
 import math
 
 from django.conf import settings
-from django.db.models import F, FloatField, Func
+from django.db.models import BooleanField, F, FloatField, Func
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 METRES_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_M / 180
@@ -100,6 +100,72 @@ class Haversine(Func):
 def distance_expression(lat, lon, lat_field="latitude", lon_field="longitude"):
     """Haversine distance in metres from (lat, lon) to each row, as SQL."""
     return Haversine(lat, lon, lat_field, lon_field)
+
+
+# --- Nearest first on PostgreSQL: points on the unit sphere, in a GiST index -------------
+# Each published place's point on the unit sphere, as a `cube` (PostgreSQL contrib, no
+# PostGIS): migration 0008 indexes exactly this expression, so the SQL below must stay
+# the same text. The straight-line (chord) distance between two points of the sphere
+# grows with the great-circle distance, so ordering by it is the haversine order.
+SPHERE_POINT_SQL = (
+    "cube(ARRAY[cos(radians({lat})) * cos(radians({lon})), "
+    "cos(radians({lat})) * sin(radians({lon})), sin(radians({lat}))])"
+)
+
+
+def sphere_index_available(alias="default"):
+    """PostgreSQL has the sphere index (migration 0008 creates it there, never elsewhere)."""
+    from django.db import connections
+
+    return connections[alias].vendor == "postgresql"
+
+
+def unit_sphere(lat, lon):
+    phi, lam = math.radians(lat), math.radians(lon)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+class _SphereExpression(Func):
+    def __init__(self, lat, lon, lat_field="latitude", lon_field="longitude"):
+        self.origin = unit_sphere(lat, lon)
+        super().__init__(F(lat_field), F(lon_field))
+
+    def _point_sql(self, compiler):
+        (lat_sql, lat_params), (lon_sql, lon_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        assert not lat_params and not lon_params  # plain columns, as in the index
+        return SPHERE_POINT_SQL.format(lat=lat_sql, lon=lon_sql)
+
+
+class SphereDistance(_SphereExpression):
+    """Chord distance on the unit sphere to the origin: ORDER BY it walks the GiST index."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        point = self._point_sql(compiler)
+        return f"({point} <-> cube(ARRAY[%s, %s, %s]::float8[]))", list(self.origin)
+
+
+class InSphereBox(_SphereExpression):
+    """The row lies in the cube around the origin that holds its circle of radius_km: the
+    GiST index's bound, so a nearest-first walk stops at the edge of the circle."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, lat, lon, radius_km, **kwargs):
+        # The chord of an arc of radius_km, a hair wider so that rounding never cuts a row.
+        self.half_side = 2 * math.sin(radius_km * 1000 / EARTH_RADIUS_M / 2) * 1.000001
+        super().__init__(lat, lon, **kwargs)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        point = self._point_sql(compiler)
+        low = [c - self.half_side for c in self.origin]
+        high = [c + self.half_side for c in self.origin]
+        sql = f"({point} <@ cube(ARRAY[%s, %s, %s]::float8[], ARRAY[%s, %s, %s]::float8[]))"
+        return sql, [*low, *high]
 
 
 # --- GeoJSON polygons ------------------------------------------------------------------

@@ -202,7 +202,13 @@ def test_the_schema_says_what_the_api_answers(client):
     schema = _schema(client)
     paths, components = schema["paths"], schema["components"]["schemas"]
     listing = paths["/api/v1/structures/"]["get"]
-    assert _parameter(listing, "rayon") == {"type": "number", "minimum": 0.1, "maximum": 30.0}
+    # Bounds and default from the FilterSet's one declaration, as the page's form shows them.
+    assert _parameter(listing, "rayon") == {
+        "type": "number",
+        "minimum": 0.1,
+        "maximum": 30.0,
+        "default": 1.5,
+    }
     assert _parameter(listing, "lat")["minimum"] == -90
     assert _parameter(listing, "page") == {"type": "integer", "minimum": 1}
     assert "" in _parameter(listing, "ouvert")["enum"]  # "peu importe"

@@ -28,6 +28,7 @@ from actors.enums import (
 from actors.phones import PhoneValidator, normalize_phone
 from actors.text import normalize
 
+from .cards import attach_card_data
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
 from .people import Permanence
@@ -80,6 +81,69 @@ def serving_condition(needs, on=None):
 
 
 class StructureQuerySet(models.QuerySet):
+    _card_needs = None  # set by with_card_data(): the rows get their card data when fetched
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._card_needs = self._card_needs
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if (
+            fresh
+            and self._card_needs is not None
+            and self._iterable_class is models.query.ModelIterable
+        ):
+            attach_card_data(self._result_cache, self._card_needs)
+
+    def with_card_data(self, needs=()):
+        """What a result card and an API summary show (the quartier, needs, publics, hours,
+        upcoming exceptions, the current permanences hosted here, limited to `needs` when
+        given), in six queries for the whole page: see actors.models.cards."""
+        clone = self._chain()
+        clone._card_needs = tuple(needs)
+        return clone
+
+    def with_detail_data(self):
+        """What a structure's page and its API detail show: the card's data, plus its
+        languages, active professionals, services and the current permanences it hosts
+        and holds (elsewhere, at published places only)."""
+        from actors.models import Actor, Service
+
+        current = Permanence.objects.current()
+        return (
+            self.with_neighbourhood()
+            .select_related("parent")
+            .prefetch_related(
+                "needs",
+                "publics",
+                "languages",
+                "opening_slots",
+                models.Prefetch(
+                    "opening_exceptions",
+                    queryset=OpeningException.objects.filter(ends_on__gte=timezone.localdate()),
+                ),
+                models.Prefetch(
+                    "actors", queryset=Actor.objects.active().prefetch_related("needs")
+                ),
+                models.Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
+                models.Prefetch(
+                    "hosted_permanences",
+                    queryset=current.select_related("provider", "actor", "host").prefetch_related(
+                        "needs", "publics"
+                    ),
+                ),
+                models.Prefetch(
+                    "held_permanences",
+                    queryset=current.filter(host__status=Status.PUBLISHED)
+                    .select_related("host", "actor", "provider")
+                    .prefetch_related("needs"),
+                ),
+            )
+        )
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
@@ -146,18 +210,57 @@ class StructureQuerySet(models.QuerySet):
             .order_by("distance", "name")
         )
 
-    def nearest(self, lat, lon, radius_km, limit):
-        """The `limit` nearest rows within radius_km, as a list, nearest first.
+    def nearest_ids(self, lat, lon, radius_km, limit):
+        """[(pk, distance in metres)] of the `limit` nearest rows within radius_km, nearest
+        first (ties by name). `limit` should not exceed what the circle holds (a search
+        counts first): on PostgreSQL the walk stops at the `limit`-th row, wherever it is.
 
-        Sorting every candidate of a 1.5 km circle costs as much as the circle is
-        dense. Small circles are tried first: as soon as one holds `limit` rows,
-        they are the nearest of the big circle too (anything outside is farther).
+        On PostgreSQL a GiST index on each published place's point on the unit sphere
+        (structure_published_sphere_idx, migration 0008; `cube` from contrib) walks the
+        rows nearest first, so the cost is the rows returned, not the density of the
+        circle: straight-line distance through the sphere grows with the great-circle
+        one, so its order is the haversine order. (A bounding box in the same query
+        would make the planner, which cannot estimate a box of cubes, fetch and sort
+        the whole box instead; the count the caller made first bounds the walk.) Elsewhere (SQLite), small circles are tried first: as
+        soon as one holds `limit` rows, they are the nearest of the big circle too
+        (anything outside is farther), and sorting a small circle is cheap.
         """
+        if limit <= 0:
+            return []
+        if geo.sphere_index_available(self.db):
+            # Ordered by the index alone (a second key would make the planner sort the
+            # circle): equal distances, the same point, are put in name order here.
+            rows = (
+                self.with_distance(lat, lon)
+                .filter(distance__lte=radius_km * 1000)
+                .order_by(geo.SphereDistance(lat, lon))
+                .values_list("pk", "distance", "name")
+            )
+            rows = sorted(rows[:limit], key=lambda row: (row[1], row[2]))
+            return [(pk, distance) for pk, distance, _name in rows]
         rows = []
         for radius in geo.growing_radii(radius_km):
-            rows = list(self.near(lat, lon, radius)[:limit])
-            if len(rows) >= limit:
+            rows = list(self.near(lat, lon, radius).values_list("pk", "distance")[:limit])
+            if len(rows) >= limit or radius == radius_km:
                 break
+            if len(rows) * 8 < limit:
+                # A circle twice as wide would hold about four times as many rows,
+                # still too few: straight to the whole circle.
+                rows = list(self.near(lat, lon, radius_km).values_list("pk", "distance")[:limit])
+                break
+        return rows
+
+    def nearest(self, lat, lon, radius_km, limit):
+        """The `limit` nearest rows within radius_km, as a list, nearest first, each with its
+        `distance` and what its card shows."""
+        count = self.near(lat, lon, radius_km).order_by()[:limit].count()
+        pairs = self.nearest_ids(lat, lon, radius_km, count)
+        by_pk = self.model.objects.filter(pk__in=[pk for pk, _ in pairs]).with_card_data().in_bulk()
+        rows = []
+        for pk, distance in pairs:
+            row = by_pk[pk]
+            row.distance = distance
+            rows.append(row)
         return rows
 
     def open_at(self, moment=None):
@@ -212,6 +315,19 @@ def french_kind_label(kind):
         return ""
     with translation.override("fr"):
         return str(StructureKind(kind).label)
+
+
+_KIND_LABELS = {}
+
+
+def kind_label(kind):
+    """The label of a kind code in the active language, from a map built once per language
+    (get_kind_display rebuilds the choices' dict on every call: 20 times per results page)."""
+    language = translation.get_language()
+    labels = _KIND_LABELS.get(language)
+    if labels is None:
+        labels = _KIND_LABELS[language] = {k: str(label) for k, label in StructureKind.choices}
+    return labels.get(kind, kind)
 
 
 class Structure(models.Model):
@@ -518,6 +634,10 @@ class Structure(models.Model):
         self.save(update_fields=["status", "updated_at"])
 
     # --- Presentation helpers ---------------------------------------------------------
+
+    @property
+    def kind_label(self):
+        return kind_label(self.kind)
 
     @property
     def is_published(self):
