@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
+from actors import geo
 from actors.models import Language, Need, Neighbourhood, Public
 
 
@@ -40,6 +41,29 @@ class Vocabulary:
 
     def neighbourhood(self, pk):
         return self._by_id["neighbourhoods"].get(pk)
+
+    def locate(self, lat, lon):
+        """The pk of the quartier whose polygon holds the point, or None: as
+        Neighbourhood.objects.locate(), on polygons read and decoded once per process
+        (decoding them was a few milliseconds of every search from an address)."""
+        polygons = self.__dict__.get("_polygons")
+        if polygons is None:
+            polygons = list(
+                Neighbourhood.objects.order_by("pk").values_list(
+                    "pk",
+                    "min_latitude",
+                    "max_latitude",
+                    "min_longitude",
+                    "max_longitude",
+                    "boundary",
+                )
+            )
+            object.__setattr__(self, "_polygons", polygons)
+        for pk, min_lat, max_lat, min_lon, max_lon, boundary in polygons:
+            inside_box = min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+            if inside_box and geo.point_in_geometry(lat, lon, boundary):
+                return pk
+        return None
 
 
 _lock = threading.Lock()

@@ -10,8 +10,10 @@ too, and the rows are stored where `prefetch_related` stores them, so
 without a query, as before.
 """
 
+import datetime
 from collections import defaultdict, namedtuple
 
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -38,7 +40,7 @@ def _store(instance, name, model, rows):
 
 def attach_card_data(structures, needs=()):
     """Fill in what a card and an API summary show; `needs`: the needs searched for, which
-    the hosted permanences shown are limited to. Six queries whatever the number of rows."""
+    the hosted permanences shown are limited to. Four queries whatever the number of rows."""
     from actors import vocabulary
     from actors.models import Need, OpeningException, OpeningSlot, Permanence, Public, Structure
 
@@ -48,35 +50,57 @@ def attach_card_data(structures, needs=()):
     words = vocabulary.current()
     ids = [s.pk for s in structures]
 
-    def pairs(through, column, value_column):
-        grouped = defaultdict(list)
-        rows = through.objects.filter(**{f"{column}__in": ids}).values_list(column, value_column)
-        for owner, value in rows.order_by():
-            grouped[owner].append(value)
-        return grouped
-
-    need_ids = pairs(Structure.needs.through, "structure_id", "need_id")
-    public_ids = pairs(Structure.publics.through, "structure_id", "public_id")
+    # Fixed SQL for the fixed shapes: compiling these through the ORM cost more than
+    # running them. One query for the needs and publics, one for the hours.
+    connection = connections[Structure.objects.db]
+    quote, marks = connection.ops.quote_name, ", ".join(["%s"] * len(ids))
+    needs_table = quote(Structure.needs.through._meta.db_table)
+    publics_table = quote(Structure.publics.through._meta.db_table)
+    need_ids, public_ids = defaultdict(list), defaultdict(list)
     slots, exceptions = defaultdict(list), defaultdict(list)
-    rows = OpeningSlot.objects.filter(structure_id__in=ids).values_list(*SlotRow._fields)
-    for slot in map(SlotRow._make, rows):
-        slots[slot.structure_id].append(slot)
-    upcoming = OpeningException.objects.filter(
-        structure_id__in=ids, ends_on__gte=timezone.localdate()
-    ).values_list(*ExceptionRow._fields)
-    for exception in map(ExceptionRow._make, upcoming):
-        exceptions[exception.structure_id].append(exception)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 0, structure_id, need_id FROM {needs_table} WHERE structure_id IN ({marks}) "
+            "UNION ALL "
+            f"SELECT 1, structure_id, public_id FROM {publics_table} "
+            f"WHERE structure_id IN ({marks})",
+            ids + ids,
+        )
+        for which, owner, value in cursor.fetchall():
+            (public_ids if which else need_ids)[owner].append(value)
+        cursor.execute(
+            "SELECT 0, structure_id, weekday, opens, closes, NULL, NULL, NULL, NULL "
+            f"FROM {quote(OpeningSlot._meta.db_table)} WHERE structure_id IN ({marks}) "
+            "UNION ALL "
+            "SELECT 1, structure_id, NULL, opens, closes, starts_on, ends_on, kind, label "
+            f"FROM {quote(OpeningException._meta.db_table)} "
+            f"WHERE structure_id IN ({marks}) AND ends_on >= %s "
+            "ORDER BY 1, 2, 3, 6, 4",
+            [*ids, *ids, timezone.localdate()],
+        )
+        for which, owner, weekday, opens, closes, starts, ends, kind, label in cursor.fetchall():
+            opens, closes = _time(opens), _time(closes)
+            if which:
+                row = ExceptionRow(owner, _date(starts), _date(ends), kind, opens, closes, label)
+                exceptions[owner].append(row)
+            else:
+                slots[owner].append(SlotRow(owner, weekday, opens, closes))
     permanences = Permanence.objects.current().filter(host_id__in=ids).select_related("provider")
     if needs:
         permanences = permanences.filter(needs__in=needs).distinct()
     permanences = list(permanences)
     permanence_needs = defaultdict(list)
     if permanences:
-        rows = Permanence.needs.through.objects.filter(
-            permanence_id__in=[p.pk for p in permanences]
-        ).values_list("permanence_id", "need_id")
-        for permanence_id, need_id in rows.order_by():
-            permanence_needs[permanence_id].append(need_id)
+        keys = [p.pk for p in permanences]
+        table = quote(Permanence.needs.through._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT permanence_id, need_id FROM {table} "
+                f"WHERE permanence_id IN ({', '.join(['%s'] * len(keys))})",
+                keys,
+            )
+            for permanence_id, need_id in cursor.fetchall():
+                permanence_needs[permanence_id].append(need_id)
     hosted = defaultdict(list)
     for permanence in permanences:
         chosen = sorted(permanence_needs[permanence.pk], key=_need_order(words))
@@ -98,6 +122,15 @@ def attach_card_data(structures, needs=()):
         _store(structure, "opening_exceptions", OpeningException, exceptions[structure.pk])
         _store(structure, "hosted_permanences", Permanence, hosted[structure.pk])
     return structures
+
+
+def _time(value):
+    # SQLite gives times and dates as text, PostgreSQL as objects.
+    return datetime.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _need_order(words):

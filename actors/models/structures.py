@@ -101,7 +101,7 @@ class StructureQuerySet(models.QuerySet):
     def with_card_data(self, needs=()):
         """What a result card and an API summary show (the quartier, needs, publics, hours,
         upcoming exceptions, the current permanences hosted here, limited to `needs` when
-        given), in six queries for the whole page: see actors.models.cards."""
+        given), in four or five queries for the whole page: see actors.models.cards."""
         clone = self._chain()
         clone._card_needs = tuple(needs)
         return clone
@@ -221,9 +221,10 @@ class StructureQuerySet(models.QuerySet):
         circle: straight-line distance through the sphere grows with the great-circle
         one, so its order is the haversine order. (A bounding box in the same query
         would make the planner, which cannot estimate a box of cubes, fetch and sort
-        the whole box instead; the count the caller made first bounds the walk.) Elsewhere (SQLite), small circles are tried first: as
-        soon as one holds `limit` rows, they are the nearest of the big circle too
-        (anything outside is farther), and sorting a small circle is cheap.
+        the whole box instead; the count the caller made first bounds the walk.)
+        Elsewhere (SQLite), small circles are tried first: as soon as one holds `limit`
+        rows, they are the nearest of the big circle too (anything outside is farther),
+        and sorting a small circle is cheap.
         """
         if limit <= 0:
             return []
