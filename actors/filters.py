@@ -315,14 +315,27 @@ class StructureFilter(django_filters.FilterSet):
 
     # --- Filters --------------------------------------------------------------------
 
+    # Filter-first (`pk IN (…)`) rather than place-first (EXISTS per row): see
+    # filter_first_qs().
+    filter_first = False
+
+    def filter_first_qs(self):
+        """The same filters, asked filter-first: for a rare combination over a whole city,
+        the database starts from the few places that match (actors.search's widening)."""
+        self.filter_first = True
+        try:
+            return self.filter_queryset(self.queryset.all())
+        finally:
+            self.filter_first = False
+
     def filter_needs(self, queryset, name, value):
-        return queryset.serving(value) if value else queryset
+        return queryset.serving(value, first=self.filter_first) if value else queryset
 
     def filter_publics(self, queryset, name, value):
-        return queryset.for_publics(value) if value else queryset
+        return queryset.for_publics(value, first=self.filter_first) if value else queryset
 
     def filter_languages(self, queryset, name, value):
-        return queryset.speaking(value) if value else queryset
+        return queryset.speaking(value, first=self.filter_first) if value else queryset
 
     def filter_accessible(self, queryset, name, value):
         return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset

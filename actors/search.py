@@ -223,17 +223,24 @@ def run(params, *, desk=None):
         )
         search.used_radius_km = search.radius_km
         if search.count_within_radius < MIN_RESULTS:
-            search.used_radius_km, count = _widened_radius(base, lat, lon, search.radius_km)
+            # Few places nearby: a rare need or combination of filters, asked filter-first
+            # over the widest circle, in one query that also gives the rows to list.
+            search.used_radius_km, widened = _widened(
+                filterset.filter_first_qs(), lat, lon, search.radius_km
+            )
             if search.used_radius_km > search.radius_km:
-                search.count = count
-        radius = search.used_radius_km
+                search.count = len(widened)
+            search.fetch = lambda start, stop: _cards_in_order(widened[start:stop], needs)
+        else:
+            radius = search.used_radius_km
 
-        def nearest(start, stop):
-            # The `stop` nearest: never more than the circle holds, so the walk stays in it.
-            pairs = base.nearest_ids(lat, lon, radius, stop)[start:stop]
-            return _cards_in_order(pairs, needs)
+            def nearest(start, stop):
+                # The `stop` nearest: never more than the circle holds, so the walk stays
+                # in it.
+                pairs = base.nearest_ids(lat, lon, radius, stop)[start:stop]
+                return _cards_in_order(pairs, needs)
 
-        search.fetch = nearest
+            search.fetch = nearest
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
     return search
@@ -244,25 +251,21 @@ def capped_count(queryset):
     return queryset.order_by()[: RESULT_CAP + 1].count()
 
 
-def _widened_radius(base, lat, lon, radius_km):
-    """(radius, count): the first radius step holding MIN_RESULTS places, and how many it holds.
+def _widened(first, lat, lon, radius_km):
+    """(radius, nearest): the first radius step holding MIN_RESULTS places, and its (at most
+    RESULT_CAP + 1) nearest (pk, distance) pairs, from one query over the widest circle.
 
-    The widest circle is probed first: when even it holds fewer than MIN_RESULTS
-    places (a rare need, "open now" late in the evening), its count is exact and
-    there is no point scanning every step on the way. Otherwise each step's count
-    stops as soon as it has MIN_RESULTS rows.
+    `first` is the search's queryset asked filter-first (StructureFilter.filter_first_qs):
+    reached only when fewer than MIN_RESULTS places match within the radius asked for,
+    so the matches are few near here; asked place-first, every place of the 30 km
+    circle was tested, once per widening step.
     """
-
-    def holds(step):
-        return base.near(lat, lon, step).order_by()[:MIN_RESULTS].count()
-
-    in_widest = holds(MAX_RADIUS_KM)
-    if in_widest < MIN_RESULTS:
-        return MAX_RADIUS_KM, in_widest
-    for step in RADIUS_STEPS_KM:
-        if step > radius_km and (step == MAX_RADIUS_KM or holds(step) >= MIN_RESULTS):
-            return step, capped_count(base.near(lat, lon, step))
-    return MAX_RADIUS_KM, capped_count(base.near(lat, lon, MAX_RADIUS_KM))
+    rows = list(first.near(lat, lon, MAX_RADIUS_KM).values_list("pk", "distance")[: RESULT_CAP + 1])
+    if len(rows) < MIN_RESULTS:
+        return MAX_RADIUS_KM, rows
+    fifth = rows[MIN_RESULTS - 1][1]
+    step = next((s for s in RADIUS_STEPS_KM if s > radius_km and fifth <= s * 1000), MAX_RADIUS_KM)
+    return step, [(pk, distance) for pk, distance in rows if distance <= step * 1000]
 
 
 def _cards_in_order(pairs, needs):

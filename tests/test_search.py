@@ -319,11 +319,11 @@ def test_distance_is_computed_by_the_database():
     vocabulary.current()
     from django.test.utils import CaptureQueriesContext
 
-    result = run(quartier="breil-barberie")
     with CaptureQueriesContext(connection) as queries:
-        result.results()
-    main = queries.captured_queries[0]["sql"].upper()  # the nearest rows, nearest first
-    assert "ASIN" in main and "ORDER BY" in main and "LIMIT" in main
+        run(quartier="breil-barberie").results()
+    # The nearest rows, nearest first (here in the widened circle: one place only).
+    ordered = [q["sql"].upper() for q in queries.captured_queries if "ASIN" in q["sql"].upper()]
+    assert any("ORDER BY" in sql and "LIMIT" in sql for sql in ordered)
 
 
 def test_the_blank_options_of_the_form_mean_no_filter(client):
@@ -353,3 +353,26 @@ def test_a_results_page_is_served_from_the_cache_the_second_time(
     assert tokens.sub("", second.content.decode()) == tokens.sub("", first.content.decode())
     settings.SEARCH_CACHE_SECONDS = 0
     assert "Lieu ajouté ensuite" in client.get("/recherche/", params).content.decode()
+
+
+def test_filters_asked_filter_first_keep_the_same_places():
+    """The widening asks the filters filter-first (pk IN …): the same places as place-first
+    (EXISTS per place), whether a place serves a need itself or through a permanence."""
+    from actors.filters import StructureFilter
+
+    provider = make_structure(name="Mission locale", kind="mission-locale")
+    host = make_structure(name="Maison de quartier", publics=["collegiens"])
+    make_permanence(host, provider, needs=["stage-de-3e"])
+    make_structure(name="Direct", needs=["stage-de-3e"], publics=["collegiens"])
+    make_structure(name="Autre", needs=["trouver-un-emploi"])
+    for params in [
+        {"besoin": "stage-de-3e"},
+        {"besoin": "stage-de-3e", "public": "collegiens"},
+        {"public": "collegiens", "langue": "fr"},
+        {"besoin": ["stage-de-3e", "trouver-un-emploi"], "sans_rdv": "1"},
+    ]:
+        filterset = StructureFilter(QueryDict(urlencode(params, doseq=True)))
+        assert filterset.is_valid()
+        place_first = sorted(filterset.qs.values_list("name", flat=True))
+        filter_first = sorted(filterset.filter_first_qs().values_list("name", flat=True))
+        assert filter_first == place_first, params
