@@ -14,7 +14,7 @@ import datetime
 from collections import defaultdict, namedtuple
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, sql
 from django.utils import timezone
 
 # Hours as plain rows: what actors.hours reads (a card shows them, nobody edits them there).
@@ -22,9 +22,19 @@ SlotRow = namedtuple("SlotRow", "structure_id weekday opens closes")
 ExceptionRow = namedtuple("ExceptionRow", "structure_id starts_on ends_on kind opens closes label")
 
 
+_EMPTY_QUERIES = {}
+
+
 def _holding(model, rows):
-    """A queryset already evaluated: what prefetch_related leaves in an object's cache."""
-    queryset = QuerySet(model)
+    """A queryset already evaluated: what prefetch_related leaves in an object's cache.
+
+    Its SQL query is never run; one per model is shared (a queryset's methods clone
+    it before changing it), since building one costs more than the rest of a card.
+    """
+    query = _EMPTY_QUERIES.get(model)
+    if query is None:
+        query = _EMPTY_QUERIES[model] = sql.Query(model)
+    queryset = QuerySet(model, query=query)
     queryset._result_cache = rows
     queryset._prefetch_done = True
     return queryset
