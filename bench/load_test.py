@@ -313,7 +313,7 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     structure = prepare()
-    run_dir = Path("/tmp/guide-load")
+    run_dir = Path(os.environ.get("LOAD_RUN_DIR", "/tmp/guide-load"))
     run_dir.mkdir(exist_ok=True)
     env = server_environment(run_dir / "static")
     server = start_server(env)
