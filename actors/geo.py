@@ -11,7 +11,7 @@ import itertools
 import math
 
 from django.conf import settings
-from django.db.models import BooleanField, F, FloatField, Func
+from django.db.models import F, FloatField, Func
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 METRES_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_M / 180
@@ -146,26 +146,6 @@ class SphereDistance(_SphereExpression):
     def as_sql(self, compiler, connection, **extra_context):
         point = self._point_sql(compiler)
         return f"({point} <-> cube(ARRAY[%s, %s, %s]::float8[]))", list(self.origin)
-
-
-class InSphereBox(_SphereExpression):
-    """The row lies in the cube around the origin that holds its circle of radius_km: the
-    GiST index's bound, so a nearest-first walk stops at the edge of the circle."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, lat, lon, radius_km, **kwargs):
-        # The chord of an arc of radius_km, a hair wider so that rounding never cuts a row.
-        self.half_side = 2 * math.sin(radius_km * 1000 / EARTH_RADIUS_M / 2) * 1.000001
-        super().__init__(lat, lon, **kwargs)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        point = self._point_sql(compiler)
-        low = [c - self.half_side for c in self.origin]
-        high = [c + self.half_side for c in self.origin]
-        sql = f"({point} <@ cube(ARRAY[%s, %s, %s]::float8[], ARRAY[%s, %s, %s]::float8[]))"
-        return sql, [*low, *high]
 
 
 # --- GeoJSON polygons ------------------------------------------------------------------
