@@ -82,6 +82,7 @@ bench-analytics: venv pg-bench-db
 load: venv pg-bench-db
 	command -v wrk >/dev/null || apt-get $(APT_WAIT) install -y wrk
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py load
+	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py fresh
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py geocoder
 	DATABASE_URL=$(BENCH_PG) $(PY) bench/load_test.py restart
 

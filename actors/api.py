@@ -4,7 +4,6 @@ Query parameters are those of /recherche/, validated by the same FilterSet;
 invalid ones give a 400 whose body names each parameter.
 """
 
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from actors import geo, pagecache
 from actors import search as search_module
-from actors.filters import FlagField, FlagFilter, StructureFilter
+from actors.filters import FlagField, FlagFilter, StructureFilter, VocabularyMultipleFilter
 from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
 from insights.recording import prepare_record, record_prepared
 
@@ -228,6 +227,8 @@ def _parameter_schema(filter_):
             schema["minimum"] = float(extra["min_value"])
         if extra.get("max_value") is not None:
             schema["maximum"] = float(extra["max_value"])
+        if getattr(filter_, "default", None) is not None:
+            schema["default"] = filter_.default
         return schema
     if isinstance(filter_, FlagFilter):
         return {"type": "string", "enum": sorted(FlagField.TRUE | FlagField.FALSE)}
@@ -250,9 +251,7 @@ SLUG_LISTS = {
 def search_parameters(*, paginated=True):
     parameters = []
     for name, filter_ in StructureFilter.base_filters.items():
-        many = isinstance(
-            filter_, django_filters.ModelMultipleChoiceFilter | django_filters.MultipleChoiceFilter
-        )
+        many = isinstance(filter_, VocabularyMultipleFilter | django_filters.MultipleChoiceFilter)
         description = filter_.label or ""
         if name in SLUG_LISTS:
             description = format_lazy(
@@ -373,7 +372,7 @@ def structure_list(request):
         number = _page_number(request)
         if number is None:
             return Response({"errors": {"page": [_("Numéro de page invalide.")]}}, status=400)
-        page = search.paginate(number)
+        page = search.page(number)
         if number > page.paginator.num_pages:
             raise NotFound(_("Cette page n'existe pas."))
         entry = {
@@ -386,8 +385,7 @@ def structure_list(request):
 
 
 def _list_body(request, search, page, number):
-    results = list(page.object_list)
-    prefetch_related_objects(results, "publics")  # the API lists them; result cards do not
+    results = page.object_list  # with their card data, publics included
     url = request.build_absolute_uri()
     context = {"request": request, "now": timezone.now()}
     return {
@@ -416,21 +414,8 @@ def _list_body(request, search, page, number):
 )
 @api_view(["GET"])
 def structure_detail(request, slug):
-    queryset = Structure.objects.published().prefetch_related(
-        "needs",
-        "publics",
-        "languages",
-        "opening_slots",
-        search_module.upcoming_exceptions(),
-        "actors__needs",
-        "hosted_permanences__needs",
-        "hosted_permanences__provider",
-        "hosted_permanences__host",
-        "held_permanences__needs",
-        "held_permanences__host",
-        "held_permanences__provider",
-    )
-    structure = queryset.with_neighbourhood().filter(slug=slug).first()
+    # What the structure's page shows: active professionals, current permanences.
+    structure = Structure.objects.published().with_detail_data().filter(slug=slug).first()
     if structure is None:
         raise NotFound(_("Aucune structure publiée ne porte ce nom."))
     context = {"request": request, "now": timezone.now()}
@@ -452,8 +437,7 @@ def structure_geojson(request):
         return _error_response(search)
     context = {"request": request, "now": timezone.now()}
     features = []
-    results = list(search.queryset)
-    prefetch_related_objects(results, "publics")
+    results = search.results()
     for structure in results:
         properties = StructureSummarySerializer(structure, context=context).data
         properties["kind_label"] = structure.get_kind_display()

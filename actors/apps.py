@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ActorsConfig(AppConfig):
     name = "actors"
     verbose_name = _("Annuaire")
+
+    def ready(self):
+        from actors import vocabulary  # noqa: F401  (connects its invalidation)

@@ -1,7 +1,10 @@
 """The search parameters, shared by the results page, the JSON API and exports.
 
-One django-filter FilterSet validates every query parameter (French names, so
-shareable URLs read naturally). Filters that narrow the list are applied by
+One django-filter FilterSet declares every query parameter (French names, so
+shareable URLs read naturally): its label, its choices, its default and bounds,
+and where the search form shows it. The results page renders its form from it
+(actors.searchform), the API validates with it and documents it in the OpenAPI
+schema (actors.api.search_parameters). Filters that narrow the list are applied by
 `.qs`; the origin parameters (lat, lon, adresse, depuis, rayon) only describe
 where distances are measured from, and are read by `actors.search`.
 """
@@ -15,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actors import vocabulary
 from actors.enums import StructureKind, Weekday, Wheelchair
-from actors.models import Language, Need, Neighbourhood, Public, Structure
+from actors.models import Structure
 from actors.models.structures import serving_condition
 from actors.text import tokens
 
@@ -29,6 +33,14 @@ MAX_RADIUS_KM = 30
 WEEKDAY_SLUGS = {str(day.label): day.value for day in Weekday}  # "lundi" → 0
 OPEN_CHOICES = [("maintenant", _("ouvert maintenant"))] + [
     (str(day.label), day.label) for day in Weekday
+]
+# The distances the search form offers; any other within the bounds is accepted in a URL.
+RADIUS_CHOICES = [
+    ("0.5", _("500 m")),
+    ("1", _("1 km")),
+    ("1.5", _("1,5 km")),
+    ("3", _("3 km")),
+    ("5", _("5 km")),
 ]
 
 
@@ -49,13 +61,104 @@ class FlagField(forms.Field):
         raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class FlagFilter(django_filters.Filter):
+class VocabularyField(forms.ChoiceField):
+    """The slug of a need, a public, a language or a quartier; cleans to that object.
+
+    Checked against actors.vocabulary (kept in the process), not with a query.
+    """
+
+    def __init__(self, *, vocabulary, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(choices=(), **kwargs)
+
+    def items(self):
+        return getattr(vocabulary.current(), self.vocabulary)
+
+    def valid_value(self, value):
+        return value in self.items()
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.items()[value] if value else None
+
+
+class VocabularyMultipleField(forms.MultipleChoiceField):
+    """Several slugs of one vocabulary; cleans to their objects, in the vocabulary's order."""
+
+    def __init__(self, *, vocabulary, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(choices=(), **kwargs)
+
+    def items(self):
+        return getattr(vocabulary.current(), self.vocabulary)
+
+    def valid_value(self, value):
+        return value in self.items()
+
+    def clean(self, value):
+        chosen = set(super().clean(value))
+        return [item for slug, item in self.items().items() if slug in chosen]
+
+
+class Shown:
+    """How the search form shows a parameter, declared with its filter.
+
+    `group`: where the form puts it ("main", "more" for "Plus de critères", "checks"
+    for the conditions' checkboxes; None: not in the form). `empty_label`: the option
+    that means "any". `hint`: the help text under the label. `wide`: the field takes
+    the form's whole width. `attrs`: more attributes of a text input (its type…).
+    """
+
+    def __init__(
+        self, *args, group=None, empty_label=None, hint=None, wide=False, attrs=None, **kwargs
+    ):
+        self.group, self.empty_label, self.hint = group, empty_label, hint
+        self.wide, self.attrs = wide, attrs
+        super().__init__(*args, **kwargs)
+
+
+class FlagFilter(Shown, django_filters.Filter):
     """Keeps rows whose boolean `field_name` is true when the flag is set."""
 
     field_class = FlagField
 
     def filter(self, qs, value):
         return qs.filter(**{self.field_name: True}) if value else qs
+
+
+class TextFilter(Shown, django_filters.CharFilter):
+    pass
+
+
+class NumberFilter(Shown, django_filters.NumberFilter):
+    """A number with bounds; `options` are the values the form offers, `default` applies
+    when none is given (the search reads it from here)."""
+
+    def __init__(self, *args, options=None, default=None, **kwargs):
+        self.options, self.default = options or [], default
+        super().__init__(*args, **kwargs)
+
+
+class ChoiceFilter(Shown, django_filters.ChoiceFilter):
+    pass
+
+
+class MultipleChoiceFilter(Shown, django_filters.MultipleChoiceFilter):
+    pass
+
+
+class VocabularyFilter(Shown, django_filters.Filter):
+    """One entry of a search vocabulary, by slug (actors.vocabulary)."""
+
+    field_class = VocabularyField
+    many = False
+
+
+class VocabularyMultipleFilter(Shown, django_filters.Filter):
+    """Entries of a search vocabulary, by slug; `?besoin=a&besoin=b` means either."""
+
+    field_class = VocabularyMultipleField
+    many = True
 
 
 class SearchForm(forms.Form):
@@ -108,67 +211,88 @@ def _ignore(queryset, name, value):
 
 
 class StructureFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = TextFilter(
         label=_("Que cherche la personne ?"),
         method="filter_text",
         max_length=Q_MAX_LENGTH,
-        help_text=_("Ex. : « stage 3e », « Parcoursup », « CV »"),
+        group="main",
+        wide=True,
+        attrs={"type": "search"},
+        hint=_("Des mots simples : « stage 3e », « Parcoursup », « CV », « apprentissage »…"),
     )
-    besoin = django_filters.ModelMultipleChoiceFilter(
+    besoin = VocabularyMultipleFilter(
         label=_("Besoin"),
-        queryset=Need.objects.all(),
-        to_field_name="slug",
+        vocabulary="needs",
         method="filter_needs",
+        group="main",
+        empty_label=_("Tous les besoins"),
     )
-    public = django_filters.ModelMultipleChoiceFilter(
+    public = VocabularyMultipleFilter(
         label=_("Public"),
-        queryset=Public.objects.all(),
-        to_field_name="slug",
+        vocabulary="publics",
         method="filter_publics",
+        group="more",
+        empty_label=_("Tous les publics"),
     )
-    type = django_filters.MultipleChoiceFilter(
-        label=_("Type de structure"), field_name="kind", choices=StructureKind.choices
+    type = MultipleChoiceFilter(
+        label=_("Type de structure"),
+        field_name="kind",
+        choices=StructureKind.choices,
+        group="more",
+        empty_label=_("Tous les types"),
     )
-    quartier = django_filters.ModelChoiceFilter(
+    quartier = VocabularyFilter(
         label=_("Quartier"),
-        queryset=Neighbourhood.objects.defer("boundary"),  # a search needs its centre only
-        to_field_name="slug",
+        vocabulary="neighbourhoods",
         method=_ignore,  # both a filter and an origin: see actors.search
+        group="main",
+        empty_label=_("Tous les quartiers"),
+        error_messages={
+            "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+        },
     )
-    langue = django_filters.ModelMultipleChoiceFilter(
-        label=_("Langue parlée"),
-        queryset=Language.objects.all(),
-        to_field_name="slug",
-        method="filter_languages",
+    langue = VocabularyMultipleFilter(
+        label=_("Langue parlée"), vocabulary="languages", method="filter_languages"
     )
-    sans_rdv = FlagFilter(label=_("Sans rendez-vous"), field_name="walk_in")
-    gratuit = FlagFilter(label=_("Gratuit"), field_name="is_free")
-    accessible = FlagFilter(label=_("Accessible en fauteuil roulant"), method="filter_accessible")
-    ouvert = django_filters.ChoiceFilter(
-        label=_("Ouvert"), choices=OPEN_CHOICES, method="filter_open", empty_label=_("peu importe")
+    sans_rdv = FlagFilter(label=_("Sans rendez-vous"), field_name="walk_in", group="checks")
+    gratuit = FlagFilter(label=_("Gratuit"), field_name="is_free", group="checks")
+    accessible = FlagFilter(
+        label=_("Accessible en fauteuil roulant"), method="filter_accessible", group="checks"
+    )
+    ouvert = ChoiceFilter(
+        label=_("Ouvert"),
+        choices=OPEN_CHOICES,
+        method="filter_open",
+        empty_label=_("peu importe"),
+        group="more",
     )
     # Where distances are measured from (first that applies): lat+lon, adresse,
     # depuis (a desk), quartier (its centre).
-    lat = django_filters.NumberFilter(
-        label=_("Latitude"), method=_ignore, min_value=-90, max_value=90
+    lat = NumberFilter(label=_("Latitude"), method=_ignore, min_value=-90, max_value=90)
+    lon = NumberFilter(label=_("Longitude"), method=_ignore, min_value=-180, max_value=180)
+    adresse = TextFilter(
+        label=_("ou une adresse"),
+        method=_ignore,
+        max_length=200,
+        group="main",
+        attrs={"autocomplete": "street-address"},
+        hint=_("Pour mesurer les distances depuis chez la personne."),
     )
-    lon = django_filters.NumberFilter(
-        label=_("Longitude"), method=_ignore, min_value=-180, max_value=180
-    )
-    adresse = django_filters.CharFilter(label=_("ou une adresse"), method=_ignore, max_length=200)
     depuis = django_filters.ModelChoiceFilter(
         label=_("Depuis la structure"),
         queryset=Structure.objects.published(),
         to_field_name="slug",
         method=_ignore,
     )
-    rayon = django_filters.NumberFilter(
+    rayon = NumberFilter(
         label=_("À pied, jusqu'à"),
         method=_ignore,
         # A Decimal: the float 0.1 is a hair above 0.1, so rayon=0.1 was refused.
         min_value=MIN_RADIUS_KM,
         max_value=MAX_RADIUS_KM,
-        help_text=_("À pied : 1,5 km par défaut."),
+        default=DEFAULT_RADIUS_KM,
+        options=RADIUS_CHOICES,
+        group="more",
     )
 
     class Meta:
@@ -191,14 +315,27 @@ class StructureFilter(django_filters.FilterSet):
 
     # --- Filters --------------------------------------------------------------------
 
+    # Filter-first (`pk IN (…)`) rather than place-first (EXISTS per row): see
+    # filter_first_qs().
+    filter_first = False
+
+    def filter_first_qs(self):
+        """The same filters, asked filter-first: for a rare combination over a whole city,
+        the database starts from the few places that match (actors.search's widening)."""
+        self.filter_first = True
+        try:
+            return self.filter_queryset(self.queryset.all())
+        finally:
+            self.filter_first = False
+
     def filter_needs(self, queryset, name, value):
-        return queryset.serving(value) if value else queryset
+        return queryset.serving(value, first=self.filter_first) if value else queryset
 
     def filter_publics(self, queryset, name, value):
-        return queryset.for_publics(value) if value else queryset
+        return queryset.for_publics(value, first=self.filter_first) if value else queryset
 
     def filter_languages(self, queryset, name, value):
-        return queryset.speaking(value) if value else queryset
+        return queryset.speaking(value, first=self.filter_first) if value else queryset
 
     def filter_accessible(self, queryset, name, value):
         return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset
@@ -212,7 +349,7 @@ class StructureFilter(django_filters.FilterSet):
         words = tokens(value, limit=Q_MAX_WORDS)
         if not words:
             return queryset
-        needs = list(Need.objects.all())
+        needs = list(vocabulary.current().needs.values())
         for word in words:
             matching_needs = [need for need in needs if need_matches_word(need, word)]
             condition = Q(search_text__contains=word)
@@ -230,5 +367,5 @@ def need_matches_word(need, word):
 def needs_named_in(text):
     """The needs a free-text query names (used to record searches without their text)."""
     words = tokens(text, limit=Q_MAX_WORDS)
-    needs = list(Need.objects.all())
+    needs = list(vocabulary.current().needs.values())
     return [need for need in needs if words and all(need_matches_word(need, w) for w in words)]

@@ -102,6 +102,52 @@ def distance_expression(lat, lon, lat_field="latitude", lon_field="longitude"):
     return Haversine(lat, lon, lat_field, lon_field)
 
 
+# --- Nearest first on PostgreSQL: points on the unit sphere, in a GiST index -------------
+# Each published place's point on the unit sphere, as a `cube` (PostgreSQL contrib, no
+# PostGIS): migration 0008 indexes exactly this expression, so the SQL below must stay
+# the same text. The straight-line (chord) distance between two points of the sphere
+# grows with the great-circle distance, so ordering by it is the haversine order.
+SPHERE_POINT_SQL = (
+    "cube(ARRAY[cos(radians({lat})) * cos(radians({lon})), "
+    "cos(radians({lat})) * sin(radians({lon})), sin(radians({lat}))])"
+)
+
+
+def sphere_index_available(alias="default"):
+    """PostgreSQL has the sphere index (migration 0008 creates it there, never elsewhere)."""
+    from django.db import connections
+
+    return connections[alias].vendor == "postgresql"
+
+
+def unit_sphere(lat, lon):
+    phi, lam = math.radians(lat), math.radians(lon)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+class _SphereExpression(Func):
+    def __init__(self, lat, lon, lat_field="latitude", lon_field="longitude"):
+        self.origin = unit_sphere(lat, lon)
+        super().__init__(F(lat_field), F(lon_field))
+
+    def _point_sql(self, compiler):
+        (lat_sql, lat_params), (lon_sql, lon_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        assert not lat_params and not lon_params  # plain columns, as in the index
+        return SPHERE_POINT_SQL.format(lat=lat_sql, lon=lon_sql)
+
+
+class SphereDistance(_SphereExpression):
+    """Chord distance on the unit sphere to the origin: ORDER BY it walks the GiST index."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        point = self._point_sql(compiler)
+        return f"({point} <-> cube(ARRAY[%s, %s, %s]::float8[]))", list(self.origin)
+
+
 # --- GeoJSON polygons ------------------------------------------------------------------
 
 

@@ -9,16 +9,15 @@ distance is an SQL expression, and ordering and limits are SQL too.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
-from django.utils import formats, timezone
+from django.core.paginator import Page, Paginator
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from actors import geo
-from actors.filters import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, StructureFilter
+from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
-from actors.models import OpeningException, Permanence, Structure
+from actors.models import Structure
 
 # Fewer results than this within the walking radius: show the nearest ones further away.
 MIN_RESULTS = 5
@@ -47,8 +46,13 @@ class Origin:
 
 @dataclass
 class Search:
+    """A search's answer: how many places, from where, and its pages (`page(number)`).
+
+    The rows are fetched a page at a time: `fetch(start, stop)` gives the structures
+    `start` to `stop` of the ordered results, with what their cards show.
+    """
+
     filterset: StructureFilter
-    queryset: object = None  # ordered results, at most RESULT_CAP
     count: int = 0  # results listed (capped at RESULT_CAP)
     is_capped: bool = False
     origin: Origin | None = None
@@ -60,6 +64,7 @@ class Search:
     # how long the page cache may keep it (no longer than the geocoder is left alone,
     # so the same URL starts from the address again once the service is back).
     cache_seconds: int | None = None
+    fetch: object = None  # (start, stop) → [Structure], see run()
 
     @property
     def is_valid(self):
@@ -91,10 +96,20 @@ class Search:
     def needs(self):
         return list(self.cleaned.get("besoin") or [])
 
-    def paginate(self, page_number, per_page=PAGE_SIZE):
-        paginator = Paginator(self.queryset, per_page)
-        paginator.count = self.count  # known already: no second COUNT query
-        return paginator.get_page(page_number)
+    def page(self, number, per_page=PAGE_SIZE):
+        """Page `number` of the results (a bad or too large number gives the last page, as
+        Paginator.get_page does), with only that page's rows fetched."""
+        numbers = Paginator(range(self.count), per_page).get_page(number)
+        start = (numbers.number - 1) * per_page
+        rows = self.results(start, start + per_page)
+        return Page(rows, numbers.number, numbers.paginator)
+
+    def results(self, start=0, stop=None):
+        """Structures `start` to `stop` (default: all of them, at most RESULT_CAP)."""
+        stop = self.count if stop is None else min(stop, self.count)
+        if self.fetch is None or stop <= start:
+            return []
+        return self.fetch(start, stop)
 
     def widening_message(self):
         if not self.widened:
@@ -118,27 +133,6 @@ class Search:
 
 def km(value):
     return _("%(km)s km") % {"km": formats.number_format(value, decimal_pos=1 if value % 1 else 0)}
-
-
-def upcoming_exceptions():
-    """Closures and special hours that still matter: ending today or later."""
-    return Prefetch(
-        "opening_exceptions",
-        queryset=OpeningException.objects.filter(ends_on__gte=timezone.localdate()),
-    )
-
-
-def result_prefetches(needs=()):
-    """What a result card shows, in a constant number of queries whatever the page size."""
-    permanences = Permanence.objects.current().select_related("provider").prefetch_related("needs")
-    if needs:
-        permanences = permanences.filter(needs__in=needs).distinct()
-    return [
-        "needs",
-        "opening_slots",
-        upcoming_exceptions(),
-        Prefetch("hosted_permanences", queryset=permanences),
-    ]
 
 
 def resolve_origin(cleaned, desk=None):
@@ -195,43 +189,58 @@ def run(params, *, desk=None):
     filterset = StructureFilter(params)
     search = Search(filterset)
     if not filterset.is_valid():
-        search.queryset = Structure.objects.none()
         return search
     cleaned = filterset.form.cleaned_data
-    base = filterset.qs.with_neighbourhood()
+    base = filterset.qs
     origin, search.notices, degraded = resolve_origin(cleaned, desk)
     if degraded:
         search.cache_seconds = settings.GEOCODER_PAUSE_SECONDS
     search.origin = origin
     neighbourhood = cleaned.get("quartier")
-    prefetches = result_prefetches(search.needs)
+    needs = search.needs
     if neighbourhood is not None and (origin is None or origin.kind != OriginKind.NEIGHBOURHOOD):
         # With its own origin, a quartier narrows the list to the places inside it.
         base = base.filter(neighbourhood=neighbourhood)
 
-    if origin is None:
-        results = base.order_by("name", "pk")
+    if origin is None or (neighbourhood is not None and origin.kind != OriginKind.NEIGHBOURHOOD):
+        # By name, or inside a quartier (a bounded list): all of it, nearest first.
+        if origin is None:
+            results = base.order_by("name", "pk")
+        else:
+            results = base.with_distance(origin.latitude, origin.longitude).order_by(
+                "distance", "name"
+            )
         search.count = capped_count(results)
-        search.queryset = results.prefetch_related(*prefetches)[:RESULT_CAP]
-    elif neighbourhood is not None and origin.kind != OriginKind.NEIGHBOURHOOD:
-        # Inside a quartier the list is bounded: all of it, nearest first.
-        results = base.with_distance(origin.latitude, origin.longitude).order_by("distance", "name")
-        search.count = capped_count(results)
-        search.queryset = results.prefetch_related(*prefetches)[:RESULT_CAP]
+        cards = results.with_card_data(needs)
+        search.fetch = lambda start, stop: list(cards[start:stop])
     else:
-        search.radius_km = float(cleaned.get("rayon") or DEFAULT_RADIUS_KM)
+        search.radius_km = float(
+            cleaned.get("rayon") or StructureFilter.base_filters["rayon"].default
+        )
         lat, lon = origin.latitude, origin.longitude
         search.count_within_radius = search.count = capped_count(
             base.near(lat, lon, search.radius_km)
         )
         search.used_radius_km = search.radius_km
         if search.count_within_radius < MIN_RESULTS:
-            search.used_radius_km, count = _widened_radius(base, lat, lon, search.radius_km)
+            # Few places nearby: a rare need or combination of filters, asked filter-first
+            # over the widest circle, in one query that also gives the rows to list.
+            search.used_radius_km, widened = _widened(
+                filterset.filter_first_qs(), lat, lon, search.radius_km
+            )
             if search.used_radius_km > search.radius_km:
-                search.count = count
-        search.queryset = NearestFirst(
-            base, lat, lon, search.used_radius_km, min(search.count, RESULT_CAP), prefetches
-        )
+                search.count = len(widened)
+            search.fetch = lambda start, stop: _cards_in_order(widened[start:stop], needs)
+        else:
+            radius = search.used_radius_km
+
+            def nearest(start, stop):
+                # The `stop` nearest: never more than the circle holds, so the walk stays
+                # in it.
+                pairs = base.nearest_ids(lat, lon, radius, stop)[start:stop]
+                return _cards_in_order(pairs, needs)
+
+            search.fetch = nearest
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
     return search
@@ -242,60 +251,35 @@ def capped_count(queryset):
     return queryset.order_by()[: RESULT_CAP + 1].count()
 
 
-def _widened_radius(base, lat, lon, radius_km):
-    """(radius, count): the first radius step holding MIN_RESULTS places, and how many it holds.
+def _widened(first, lat, lon, radius_km):
+    """(radius, nearest): the first radius step holding MIN_RESULTS places, and its (at most
+    RESULT_CAP + 1) nearest (pk, distance) pairs, from one query over the widest circle.
 
-    The widest circle is probed first: when even it holds fewer than MIN_RESULTS
-    places (a rare need, "open now" late in the evening), its count is exact and
-    there is no point scanning every step on the way. Otherwise each step's count
-    stops as soon as it has MIN_RESULTS rows.
+    `first` is the search's queryset asked filter-first (StructureFilter.filter_first_qs):
+    reached only when fewer than MIN_RESULTS places match within the radius asked for,
+    so the matches are few near here; asked place-first, every place of the 30 km
+    circle was tested, once per widening step.
     """
-
-    def holds(step):
-        return base.near(lat, lon, step).order_by()[:MIN_RESULTS].count()
-
-    in_widest = holds(MAX_RADIUS_KM)
-    if in_widest < MIN_RESULTS:
-        return MAX_RADIUS_KM, in_widest
-    for step in RADIUS_STEPS_KM:
-        if step > radius_km and (step == MAX_RADIUS_KM or holds(step) >= MIN_RESULTS):
-            return step, capped_count(base.near(lat, lon, step))
-    return MAX_RADIUS_KM, capped_count(base.near(lat, lon, MAX_RADIUS_KM))
+    rows = list(first.near(lat, lon, MAX_RADIUS_KM).values_list("pk", "distance")[: RESULT_CAP + 1])
+    if len(rows) < MIN_RESULTS:
+        return MAX_RADIUS_KM, rows
+    fifth = rows[MIN_RESULTS - 1][1]
+    step = next((s for s in RADIUS_STEPS_KM if s > radius_km and fifth <= s * 1000), MAX_RADIUS_KM)
+    return step, [(pk, distance) for pk, distance in rows if distance <= step * 1000]
 
 
-class NearestFirst:
-    """Results within a radius, nearest first, fetched a slice at a time.
-
-    Behaves like a sliced queryset for the paginator and the API: asking for
-    rows [20:40] fetches the 40 nearest through StructureQuerySet.nearest()
-    (small circles first), then prefetches what the cards show for those rows.
-    """
-
-    def __init__(self, base, lat, lon, radius_km, count, prefetches):
-        self.base, self.lat, self.lon, self.radius_km = base, lat, lon, radius_km
-        self._count = count
-        self.prefetches = prefetches
-
-    def count(self):
-        return self._count
-
-    def __len__(self):
-        return self._count
-
-    def __iter__(self):
-        return iter(self[: self._count])
-
-    def __bool__(self):
-        return self._count > 0
-
-    def __getitem__(self, key):
-        if isinstance(key, int):
-            return self[key : key + 1][0]
-        stop = self._count if key.stop is None else min(key.stop, self._count)
-        rows = self.base.nearest(self.lat, self.lon, self.radius_km, stop) if stop > 0 else []
-        rows = rows[key]
-        prefetch_related_objects(rows, *self.prefetches)
-        return rows
+def _cards_in_order(pairs, needs):
+    """The structures of these (pk, distance) pairs, in their order, with their distance
+    and card data."""
+    if not pairs:
+        return []
+    by_pk = Structure.objects.filter(pk__in=[pk for pk, _ in pairs]).with_card_data(needs).in_bulk()
+    rows = []
+    for pk, distance in pairs:
+        structure = by_pk[pk]
+        structure.distance = distance
+        rows.append(structure)
+    return rows
 
 
 def distance_and_walk(structure):

@@ -1,31 +1,22 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from actors import geo, pagecache
+from actors import geo, pagecache, vocabulary
 from actors import search as search_module
 from actors.desk import desk_from_request
-from actors.enums import Status, StructureKind
-from actors.filters import OPEN_CHOICES, StructureFilter
-from actors.models import (
-    Actor,
-    Need,
-    Neighbourhood,
-    Permanence,
-    Public,
-    Service,
-    Structure,
-)
+from actors.enums import Status
+from actors.models import Neighbourhood, Structure
+from actors.searchform import SearchFormView
 from insights.recording import prepare_record, record_prepared
 
 PAGE_SIZE = 20
@@ -36,28 +27,11 @@ def page_of(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-RADIUS_CHOICES = [
-    ("0.5", _("500 m")),
-    ("1", _("1 km")),
-    ("1.5", _("1,5 km")),
-    ("3", _("3 km")),
-    ("5", _("5 km")),
-]
-
-
 def search_form_context(params, form=None):
-    """Choices for the search form; `params` re-fills it (a QueryDict); `form`, the search's
-    validated form, ties its errors to their fields (an empty one when there is none)."""
-    return {
-        "params": params,
-        "search_form": form if form is not None else StructureFilter().form,
-        "form_needs": Need.objects.all(),
-        "form_publics": Public.objects.all(),
-        "form_neighbourhoods": Neighbourhood.objects.only("slug", "name", "city"),
-        "form_kinds": StructureKind.choices,
-        "form_open": OPEN_CHOICES,
-        "form_radius": RADIUS_CHOICES,
-    }
+    """The search form, from the FilterSet; `params` re-fills it (a QueryDict); `form`, the
+    search's validated form, ties its errors to their fields (an empty one when there is
+    none)."""
+    return {"search_form": SearchFormView(params, form)}
 
 
 def neighbourhoods_with_counts():
@@ -89,7 +63,11 @@ def neighbourhoods_with_counts():
 @require_safe
 def home(request):
     neighbourhoods = [n for n in neighbourhoods_with_counts() if n.city == "Nantes"]
-    context = {"neighbourhoods": neighbourhoods, **search_form_context(request.GET)}
+    context = {
+        "neighbourhoods": neighbourhoods,
+        "form_needs": list(vocabulary.current().needs.values()),
+        **search_form_context(request.GET),
+    }
     return render(request, "actors/home.html", context)
 
 
@@ -115,7 +93,7 @@ def search_title(search):
 
 def _render_search(request, desk):
     search = search_module.run(request.GET, desk=desk)
-    page = search.paginate(request.GET.get("page"))
+    page = search.page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
@@ -168,10 +146,9 @@ def neighbourhood_detail(request, slug):
     structures = (
         Structure.objects.published()
         .filter(neighbourhood=neighbourhood)
-        .with_neighbourhood()
         .with_distance(neighbourhood.centroid_latitude, neighbourhood.centroid_longitude)
         .order_by("distance", "name")
-        .prefetch_related(*search_module.result_prefetches())
+        .with_card_data()
     )
     page = page_of(request, structures)
     return render(
@@ -183,34 +160,7 @@ def neighbourhood_detail(request, slug):
 
 @require_safe
 def structure_detail(request, slug):
-    queryset = (
-        Structure.objects.with_neighbourhood()
-        .select_related("parent")
-        .prefetch_related(
-            "needs",
-            "publics",
-            "languages",
-            "opening_slots",
-            search_module.upcoming_exceptions(),
-            Prefetch(
-                "actors", queryset=Actor.objects.filter(is_active=True).prefetch_related("needs")
-            ),
-            Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
-            Prefetch(
-                "hosted_permanences",
-                queryset=Permanence.objects.current()
-                .select_related("provider", "actor")
-                .prefetch_related("needs", "publics"),
-            ),
-            Prefetch(
-                "held_permanences",
-                queryset=Permanence.objects.current()
-                .filter(host__status=Status.PUBLISHED)
-                .select_related("host", "actor")
-                .prefetch_related("needs"),
-            ),
-        )
-    )
+    queryset = Structure.objects.with_detail_data()
     if not request.user.is_staff:  # agents may preview drafts and archived entries
         queryset = queryset.published()
     structure = get_object_or_404(queryset, slug=slug)

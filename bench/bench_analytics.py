@@ -81,7 +81,7 @@ def main():
     for query in MIX:
         request = factory.get("/recherche/?" + query)
         search = search_module.run(QueryDict(query))
-        prepared.append((request, search, search.paginate(1)))
+        prepared.append((request, search, search.page(1)))
     alone = []
     for _round in range(args.rounds):
         for request, search, page in prepared:

@@ -1,6 +1,8 @@
 """Load and fault figures: gunicorn + whitenoise on PostgreSQL with 100,000 structures.
 
     .venv/bin/python bench/load_test.py load       # 60 s of realistic searches (wrk)
+    .venv/bin/python bench/load_test.py fresh      # 60 s of never-repeated searches (the
+                                                   # origin moves each time: no page cache)
     .venv/bin/python bench/load_test.py geocoder   # the same, with address searches and
                                                    # the geocoder unreachable
     .venv/bin/python bench/load_test.py restart    # PostgreSQL restarted mid-run, while a
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import database_version, ensure_seeded, machine, setup_django  # noqa: E402
 
-PORT = 8100
+PORT = int(os.environ.get("LOAD_PORT", "8100"))
 BASE = f"http://127.0.0.1:{PORT}"
 PARTNER = ("partenaire-charge", "mot-de-passe-de-charge-1")
 ADDRESS_PATHS = [
@@ -103,8 +105,12 @@ def start_server(env):
     raise SystemExit("gunicorn did not start")
 
 
-def run_wrk(duration, connections, extra_paths=()):
-    env = {**os.environ, "WRK_EXTRA_PATHS": "|".join(extra_paths)}
+def run_wrk(duration, connections, extra_paths=(), fresh=False):
+    env = {
+        **os.environ,
+        "WRK_EXTRA_PATHS": "|".join(extra_paths),
+        "WRK_FRESH": "1" if fresh else "",
+    }
     result = subprocess.run(
         [
             "wrk",
@@ -302,12 +308,12 @@ def check_proposals(outcomes):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["load", "geocoder", "restart"])
+    parser.add_argument("scenario", choices=["load", "fresh", "geocoder", "restart"])
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     structure = prepare()
-    run_dir = Path("/tmp/guide-load")
+    run_dir = Path(os.environ.get("LOAD_RUN_DIR", "/tmp/guide-load"))
     run_dir.mkdir(exist_ok=True)
     env = server_environment(run_dir / "static")
     server = start_server(env)
@@ -317,8 +323,8 @@ def main():
     try:
         extra = ADDRESS_PATHS if args.scenario == "geocoder" else []
         warm_up(["/recherche/?quartier=breil-barberie&besoin=stage-de-3e", *extra])
-        if args.scenario in ("load", "geocoder"):
-            figures = run_wrk(args.duration, args.connections, extra)
+        if args.scenario in ("load", "fresh", "geocoder"):
+            figures = run_wrk(args.duration, args.connections, extra, args.scenario == "fresh")
             print(f"{args.scenario}: {figures}")
             if args.scenario == "geocoder":
                 page = urllib.request.urlopen(BASE + ADDRESS_PATHS[0], timeout=10).read().decode()

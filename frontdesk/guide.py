@@ -9,7 +9,7 @@ crisp and needs no network).
 import math
 from dataclasses import dataclass, field
 
-from actors import geo, search
+from actors import geo
 from actors.models import Need, Structure
 
 NEARBY_M = 1500
@@ -78,7 +78,7 @@ def served_need_ids(structure):
 
 
 def _prefetched(queryset):
-    return queryset.with_neighbourhood().prefetch_related("publics", *search.result_prefetches())
+    return queryset.with_card_data()
 
 
 def build_guide(neighbourhood, needs=()):

@@ -4,7 +4,6 @@ Each item is a structure slug and the need it was picked for (so the handout
 can say what the place does for that need). Nothing about the visitor.
 """
 
-from actors import search
 from actors.models import Need, Structure
 
 MAX_ITEMS = 5
@@ -54,8 +53,7 @@ class Selection:
             s.slug: s
             for s in Structure.objects.published()
             .filter(slug__in=[item["slug"] for item in items])
-            .with_neighbourhood()
-            .prefetch_related(*search.result_prefetches())
+            .with_card_data()
         }
         needs = {
             n.slug: n for n in Need.objects.filter(slug__in=[i["need"] for i in items if i["need"]])

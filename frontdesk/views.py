@@ -254,7 +254,7 @@ def map_page(request):
     """The search results on a Leaflet map; the list stays below for those without JavaScript."""
     desk = desk_from_request(request)
     search = search_module.run(request.GET, desk=desk)
-    page = search.paginate(request.GET.get("page"))
+    page = search.page(request.GET.get("page"))
     record_search(request, search, page, channel="site")
     params = request.GET.copy()
     params.pop("page", None)

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
 
 # The visitor-independent part of a results page is cached this many seconds (0: never).
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60, minimum=0)
+# How long a process keeps the needs, publics, languages and quartiers it searches by
+# (actors.vocabulary); an edit in the same process is seen at once.
+TAXONOMY_CACHE_SECONDS = env_int("TAXONOMY_CACHE_SECONDS", 300, minimum=0)
 
 # --- Map --------------------------------------------------------------------------------
 # Tiles of the /carte/ page (Leaflet). Empty: no background tiles (the markers and

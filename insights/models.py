@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors import search as search_module
+from actors import vocabulary
 from actors.filters import needs_named_in
 from actors.models import Neighbourhood
 
@@ -176,9 +177,8 @@ def _origin_neighbourhood_id(search, desk):
     desk = search.cleaned.get("depuis") or desk
     if origin.kind == OriginKind.DESK and desk is not None:
         return desk.neighbourhood_id
-    # An address or coordinates: the one read recording may need (indexed bounding box).
-    located = Neighbourhood.objects.only("pk", "boundary").locate(origin.latitude, origin.longitude)
-    return located.pk if located else None
+    # An address or coordinates: the quartier's polygons are kept by the process.
+    return vocabulary.current().locate(origin.latitude, origin.longitude)
 
 
 def _nearest_m(results):

@@ -38,6 +38,9 @@ def fresh_caches():
     """Tests do not see each other's searches: no cached results page, no dedup key."""
     from django.core.cache import caches
 
+    from actors import vocabulary
+
+    vocabulary.forget()  # a rolled-back test may have created needs or quartiers
     caches["insights"].clear()
     caches["local"].clear()
     # The database cache by default needs database access; a test without the

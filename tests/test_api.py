@@ -202,7 +202,13 @@ def test_the_schema_says_what_the_api_answers(client):
     schema = _schema(client)
     paths, components = schema["paths"], schema["components"]["schemas"]
     listing = paths["/api/v1/structures/"]["get"]
-    assert _parameter(listing, "rayon") == {"type": "number", "minimum": 0.1, "maximum": 30.0}
+    # Bounds and default from the FilterSet's one declaration, as the page's form shows them.
+    assert _parameter(listing, "rayon") == {
+        "type": "number",
+        "minimum": 0.1,
+        "maximum": 30.0,
+        "default": 1.5,
+    }
     assert _parameter(listing, "lat")["minimum"] == -90
     assert _parameter(listing, "page") == {"type": "integer", "minimum": 1}
     assert "" in _parameter(listing, "ouvert")["enum"]  # "peu importe"
@@ -253,3 +259,31 @@ def test_an_api_list_is_served_from_the_cache_the_second_time(
     # COUNT each) on top of the 10 queries of a search.
     with django_assert_max_num_queries(18):
         assert client.get("/api/v1/structures/", params).json()["count"] == 1
+
+
+def test_the_page_and_the_api_show_the_same_professionals_and_permanences(client):
+    """A structure's page and /api/v1/structures/<slug>/ read one queryset method
+    (with_detail_data): an inactive professional, an ended permanence or one held at an
+    unpublished place is on neither."""
+    place = make_structure(name="Maison de quartier", kind="maison-de-quartier")
+    provider = make_structure(name="Mission locale", kind="mission-locale")
+    draft = make_structure(name="Brouillon", status="draft")
+    Actor.objects.create(structure=place, role="Animatrice jeunesse")
+    Actor.objects.create(structure=place, role="Ancien conseiller", is_active=False)
+    make_permanence(place, provider, title="Permanence emploi")
+    make_permanence(place, provider, title="Permanence finie", ends_on=datetime.date(2020, 6, 30))
+    make_permanence(draft, place, title="Chez un brouillon")
+    make_permanence(provider, place, title="Permanence tenue ailleurs")
+
+    page = client.get(place.get_absolute_url()).content.decode()
+    detail = client.get(f"/api/v1/structures/{place.slug}/").json()
+    api_roles = [actor["role"] for actor in detail["actors"]]
+    api_hosted = [p["title"] for p in detail["hosted_permanences"]]
+    api_held = [p["title"] for p in detail["held_permanences"]]
+    assert api_roles == ["Animatrice jeunesse"]
+    assert api_hosted == ["Permanence emploi"]
+    assert api_held == ["Permanence tenue ailleurs"]
+    for shown in api_roles + api_hosted + api_held:
+        assert shown in page
+    for hidden in ["Ancien conseiller", "Permanence finie", "Chez un brouillon"]:
+        assert hidden not in page

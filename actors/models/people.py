@@ -9,6 +9,12 @@ from actors.enums import ContactVisibility, Recurrence, Weekday
 from actors.phones import PhoneValidator, normalize_phone
 
 
+class ActorQuerySet(models.QuerySet):
+    def active(self):
+        """Still in post: the only ones a structure's page and the API show."""
+        return self.filter(is_active=True)
+
+
 class Actor(models.Model):
     """A professional, or a named role, working at a structure (a PsyEN, an adviser)."""
 
@@ -44,6 +50,8 @@ class Actor(models.Model):
     )
     notes = models.TextField(_("remarques"), blank=True)
     is_active = models.BooleanField(_("en poste"), default=True)
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("professionnel")

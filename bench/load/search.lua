@@ -17,11 +17,25 @@ if extra then
   for path in string.gmatch(extra, "[^|]+") do table.insert(paths, path) end
 end
 
+-- WRK_FRESH=1: never-repeated searches, as from a resident's own position or a new desk:
+-- the origin moves by about 0.1 m every request (each thread on its own track), so
+-- no URL comes back and the page cache never answers.
+local fresh = os.getenv("WRK_FRESH") == "1"
+local origins = {
+  {47.2361, -1.5770}, {47.2550, -1.5600}, {47.2050, -1.5900}, {47.2184, -1.5536},
+}
+local fresh_filters = {
+  "besoin=stage-de-3e", "besoin=trouver-un-emploi", "besoin=cv-lettre-de-motivation&sans_rdv=1",
+  "besoin=parcoursup-etudes-superieures", "q=stage+3e", "besoin=apprentissage-alternance&public=jeunes-16-25",
+  "besoin=demarches-en-ligne-numerique&ouvert=maintenant", "besoin=choisir-son-orientation&page=2",
+}
+
 local threads = {}
 local counter = 0
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("track", #threads)
 end
 
 function init(args)
@@ -30,6 +44,14 @@ end
 
 function request()
   counter = counter + 1
+  if fresh then
+    local origin = origins[(counter % #origins) + 1]
+    local step = counter * 1e-6
+    local lat = origin[1] + step
+    local lon = origin[2] + track * 1e-3
+    local filters = fresh_filters[(counter % #fresh_filters) + 1]
+    return wrk.format("GET", string.format("/recherche/?lat=%.6f&lon=%.6f&%s", lat, lon, filters))
+  end
   return wrk.format("GET", paths[(counter % #paths) + 1])
 end
 

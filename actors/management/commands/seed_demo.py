@@ -18,7 +18,7 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from actors import geo
-from actors.bulkinsert import insert_rows
+from actors.bulkinsert import insert_rows, select_in
 from actors.enums import (
     ContactVisibility,
     CoordinatesSource,
@@ -217,6 +217,13 @@ KINDS = {
 
 # Kinds that hold permanences in other places (the nearby answer in a quartier).
 PROVIDER_KINDS = [K.MISSION_LOCALE, K.CIO, K.FRANCE_TRAVAIL, K.CAP_EMPLOI, K.INFORMATION_JEUNESSE]
+HOST_KINDS = [
+    K.MAISON_DE_QUARTIER,
+    K.MAIRIE_DE_QUARTIER,
+    K.ESPACE_NUMERIQUE,
+    K.ETABLISSEMENT_SCOLAIRE,
+]
+PERMANENCE_KINDS = frozenset(PROVIDER_KINDS + HOST_KINDS)
 
 POSTCODES = {
     "Nantes": "44000",
@@ -248,6 +255,8 @@ BATCH = 2000
 
 # What permanences need to know of a seeded structure (model instances cost ~50 µs each).
 Seeded = collections.namedtuple("Seeded", "pk kind status")
+# Structures generated and written at a time (with their needs, hours, actors…).
+CHUNK = 20_000
 
 WHEELCHAIR = [
     w.value for w in (Wheelchair.YES, Wheelchair.PARTIAL, Wheelchair.NO, Wheelchair.UNKNOWN)
@@ -373,169 +382,170 @@ class Command(BaseCommand):
         kind_labels = {k: str(k.label) for k in kinds}
         language_slugs = sorted(languages)
 
-        structures, structure_needs, structure_publics, structure_languages = [], [], [], []
-        slots, exceptions, actors = [], [], []
-        for i in range(1, count + 1):
-            neighbourhood = rng.choices(places, weights=weights)[0]
-            kind = rng.choices(kinds, weights=kind_weights)[0]
-            _, names, kind_needs, kind_publics, roles = KINDS[kind]
-            lat, lon = samplers[neighbourhood.pk].point()
-            name = f"{rng.choice(names)} (exemple n° {i})"
-            slug = f"exemple-{i}-{kind.value}"
-            status = rng.choices(
-                [Status.PUBLISHED, Status.DRAFT, Status.ARCHIVED], weights=[94, 4, 2]
-            )[0]
-            description = (
-                f"Structure fictive de démonstration ({kind_labels[kind]}). "
-                "Elle ne correspond à aucun lieu réel : ne vous y rendez pas."
-            )
-            structure = {
-                "name": name,
-                "slug": slug,
-                "kind": kind.value,
-                "description": description,
-                "status": status.value,
-                "is_example": True,
-                "street": f"{rng.randint(1, 120)}, voie fictive de démonstration",
-                "postcode": POSTCODES.get(neighbourhood.city, "44000"),
-                "city": neighbourhood.city,
-                "insee_code": neighbourhood.insee_code,
-                "latitude": round(lat, 6),
-                "longitude": round(lon, 6),
-                "coordinates_source": CoordinatesSource.EXAMPLE.value,
-                "neighbourhood_id": neighbourhood.pk,
-                "public_transport": rng.choice(TRANSPORT).format(
-                    line=rng.randint(1, 3), minutes=rng.randint(2, 9)
-                ),
-                "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}",
-                "email": f"contact-{slug}@example.org",
-                "website": f"https://example.org/{slug}",
-                "walk_in": rng.random() < 0.5,
-                "by_appointment": rng.random() < 0.7,
-                "by_phone": rng.random() < 0.4,
-                "online": rng.random() < 0.2,
-                "referral_required": rng.random() < 0.05,
-                "what_to_bring": rng.choice(
-                    ["", "", "Une pièce d'identité", "Votre CV si vous en avez un"]
-                ),
-                "is_free": rng.random() < 0.9,
-                "wheelchair": rng.choices(WHEELCHAIR, weights=[50, 10, 10, 30])[0],
-                "holidays_rule": CLOSED_ON_HOLIDAYS if rng.random() < 0.95 else OPEN_ON_HOLIDAYS,
-                "last_verified_at": now - datetime.timedelta(days=rng.randint(0, 400)),
-                "verification_method": VerificationMethod.AGENT.value,
-                "search_text": normalize(
-                    " ".join([name, kind_labels[kind], neighbourhood.city, description])
-                ),
-                "created_at": now,
-                "updated_at": now,
-            }
-            if not structure["is_free"]:
-                structure["fees_details"] = (
-                    "Participation modeste selon quotient familial (exemple)"
+        created, analysed = [], False
+        # Chunks of structures with their children, written as they are made: a million
+        # rows held at once took 7.6 GB; a chunk at a time stays well under 1.5 GB.
+        for first in range(1, count + 1, CHUNK):
+            structures, structure_needs, structure_publics, structure_languages = [], [], [], []
+            slots, exceptions, actors = [], [], []
+            for i in range(first, min(first + CHUNK, count + 1)):
+                neighbourhood = rng.choices(places, weights=weights)[0]
+                kind = rng.choices(kinds, weights=kind_weights)[0]
+                _, names, kind_needs, kind_publics, roles = KINDS[kind]
+                lat, lon = samplers[neighbourhood.pk].point()
+                name = f"{rng.choice(names)} (exemple n° {i})"
+                slug = f"exemple-{i}-{kind.value}"
+                status = rng.choices(
+                    [Status.PUBLISHED, Status.DRAFT, Status.ARCHIVED], weights=[94, 4, 2]
+                )[0]
+                description = (
+                    f"Structure fictive de démonstration ({kind_labels[kind]}). "
+                    "Elle ne correspond à aucun lieu réel : ne vous y rendez pas."
                 )
-            structures.append(structure)
-            for slug_ in rng.sample(kind_needs, k=min(len(kind_needs), rng.randint(2, 4))):
-                structure_needs.append((i, needs[slug_].pk))
-            for slug_ in rng.sample(kind_publics, k=min(len(kind_publics), rng.randint(1, 3))):
-                structure_publics.append((i, publics[slug_].pk))
-            spoken = {"fr"} | set(rng.sample(language_slugs, k=rng.choice([0, 0, 1, 2])))
-            for slug_ in sorted(spoken):
-                structure_languages.append((i, languages[slug_].pk))
-            days, pattern = rng.choice(HOUR_PATTERNS)
-            for weekday in days:
-                for opens, closes in pattern:
-                    slots.append((i, weekday, opens, closes))
-            if rng.random() < 0.2:
-                exceptions.append(
-                    (
-                        i,
-                        datetime.date(year, 12, 24),
-                        datetime.date(year + 1, 1, 1),
-                        "Congés de fin d'année",
+                structure = {
+                    "name": name,
+                    "slug": slug,
+                    "kind": kind.value,
+                    "description": description,
+                    "status": status.value,
+                    "is_example": True,
+                    "street": f"{rng.randint(1, 120)}, voie fictive de démonstration",
+                    "postcode": POSTCODES.get(neighbourhood.city, "44000"),
+                    "city": neighbourhood.city,
+                    "insee_code": neighbourhood.insee_code,
+                    "latitude": round(lat, 6),
+                    "longitude": round(lon, 6),
+                    "coordinates_source": CoordinatesSource.EXAMPLE.value,
+                    "neighbourhood_id": neighbourhood.pk,
+                    "public_transport": rng.choice(TRANSPORT).format(
+                        line=rng.randint(1, 3), minutes=rng.randint(2, 9)
+                    ),
+                    "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}",
+                    "email": f"contact-{slug}@example.org",
+                    "website": f"https://example.org/{slug}",
+                    "walk_in": rng.random() < 0.5,
+                    "by_appointment": rng.random() < 0.7,
+                    "by_phone": rng.random() < 0.4,
+                    "online": rng.random() < 0.2,
+                    "referral_required": rng.random() < 0.05,
+                    "what_to_bring": rng.choice(
+                        ["", "", "Une pièce d'identité", "Votre CV si vous en avez un"]
+                    ),
+                    "is_free": rng.random() < 0.9,
+                    "wheelchair": rng.choices(WHEELCHAIR, weights=[50, 10, 10, 30])[0],
+                    "holidays_rule": CLOSED_ON_HOLIDAYS
+                    if rng.random() < 0.95
+                    else OPEN_ON_HOLIDAYS,
+                    "last_verified_at": now - datetime.timedelta(days=rng.randint(0, 400)),
+                    "verification_method": VerificationMethod.AGENT.value,
+                    "search_text": normalize(
+                        " ".join([name, kind_labels[kind], neighbourhood.city, description])
+                    ),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                if not structure["is_free"]:
+                    structure["fees_details"] = (
+                        "Participation modeste selon quotient familial (exemple)"
                     )
-                )
-            for role in rng.sample(roles, k=rng.randint(0, len(roles))):
-                actors.append((i, role, rng.random() < 0.3))
+                structures.append(structure)
+                for slug_ in rng.sample(kind_needs, k=min(len(kind_needs), rng.randint(2, 4))):
+                    structure_needs.append((i, needs[slug_].pk))
+                for slug_ in rng.sample(kind_publics, k=min(len(kind_publics), rng.randint(1, 3))):
+                    structure_publics.append((i, publics[slug_].pk))
+                spoken = {"fr"} | set(rng.sample(language_slugs, k=rng.choice([0, 0, 1, 2])))
+                for slug_ in sorted(spoken):
+                    structure_languages.append((i, languages[slug_].pk))
+                days, pattern = rng.choice(HOUR_PATTERNS)
+                for weekday in days:
+                    for opens, closes in pattern:
+                        slots.append((i, weekday, opens, closes))
+                if rng.random() < 0.2:
+                    exceptions.append(
+                        (
+                            i,
+                            datetime.date(year, 12, 24),
+                            datetime.date(year + 1, 1, 1),
+                            "Congés de fin d'année",
+                        )
+                    )
+                for role in rng.sample(roles, k=rng.randint(0, len(roles))):
+                    actors.append((i, role, rng.random() < 0.3))
 
-        insert_rows(Structure, structures)
-        if connection.vendor == "postgresql":
-            # Fresh statistics, or the foreign-key checks of the 1.5 million child
-            # rows below plan for the empty table they saw before this insert.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(Structure._meta.db_table)}")
-        by_slug = dict(Structure.objects.filter(is_example=True).values_list("slug", "pk"))
-        pk = {i: by_slug[row["slug"]] for i, row in enumerate(structures, start=1)}
-        insert_rows(
-            Structure.needs.through,
-            [{"structure_id": pk[i], "need_id": n} for i, n in structure_needs],
-        )
-        insert_rows(
-            Structure.publics.through,
-            [{"structure_id": pk[i], "public_id": p} for i, p in structure_publics],
-        )
-        insert_rows(
-            Structure.languages.through,
-            [{"structure_id": pk[i], "language_id": lang} for i, lang in structure_languages],
-        )
-        insert_rows(
-            OpeningSlot,
-            [
-                {"structure_id": pk[i], "weekday": d, "opens": o, "closes": c}
-                for i, d, o, c in slots
-            ],
-        )
-        insert_rows(
-            OpeningException,
-            [
-                {
-                    "structure_id": pk[i],
-                    "starts_on": s,
-                    "ends_on": e,
-                    "kind": ExceptionKind.CLOSED,
-                    "label": lb,
-                }
-                for i, s, e, lb in exceptions
-            ],
-        )
-        insert_rows(
-            Actor,
-            [
-                {
-                    "structure_id": pk[i],
-                    "role": role,
-                    "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}"
-                    if public
-                    else "",
-                    "contact_visibility": ContactVisibility.PUBLIC
-                    if public
-                    else ContactVisibility.PROFESSIONALS,
-                }
-                for i, role, public in actors
-            ],
-        )
-        created = [
-            Seeded(pk[i], row["kind"], row["status"]) for i, row in enumerate(structures, start=1)
-        ]
+            insert_rows(Structure, structures)
+            if connection.vendor == "postgresql" and not analysed:
+                analysed = True
+                # Fresh statistics, or the foreign-key checks of the 1.5 million child
+                # rows below plan for the empty table they saw before this insert.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(Structure._meta.db_table)}")
+            by_slug = dict(
+                select_in(Structure, ["slug", "pk"], "slug", [r["slug"] for r in structures])
+            )
+            pk = {i: by_slug[row["slug"]] for i, row in enumerate(structures, start=first)}
+            insert_rows(
+                Structure.needs.through,
+                [{"structure_id": pk[i], "need_id": n} for i, n in structure_needs],
+            )
+            insert_rows(
+                Structure.publics.through,
+                [{"structure_id": pk[i], "public_id": p} for i, p in structure_publics],
+            )
+            insert_rows(
+                Structure.languages.through,
+                [{"structure_id": pk[i], "language_id": lang} for i, lang in structure_languages],
+            )
+            insert_rows(
+                OpeningSlot,
+                [
+                    {"structure_id": pk[i], "weekday": d, "opens": o, "closes": c}
+                    for i, d, o, c in slots
+                ],
+            )
+            insert_rows(
+                OpeningException,
+                [
+                    {
+                        "structure_id": pk[i],
+                        "starts_on": s,
+                        "ends_on": e,
+                        "kind": ExceptionKind.CLOSED,
+                        "label": lb,
+                    }
+                    for i, s, e, lb in exceptions
+                ],
+            )
+            insert_rows(
+                Actor,
+                [
+                    {
+                        "structure_id": pk[i],
+                        "role": role,
+                        "phone": f"+3326191{rng.randint(0, 99):02d}{rng.randint(0, 99):02d}"
+                        if public
+                        else "",
+                        "contact_visibility": ContactVisibility.PUBLIC
+                        if public
+                        else ContactVisibility.PROFESSIONALS,
+                    }
+                    for i, role, public in actors
+                ],
+            )
+            # Only what the permanences need to pick their providers and hosts.
+            created.extend(
+                Seeded(pk[i], row["kind"], row["status"])
+                for i, row in enumerate(structures, start=first)
+                if row["status"] == Status.PUBLISHED.value and row["kind"] in PERMANENCE_KINDS
+            )
         self._create_permanences(rng, created, needs, publics)
-        return len(created)
+        return count
 
     def _create_permanences(self, rng, structures, needs, publics):
         """About one host in ten receives a provider's weekly or monthly permanence."""
         providers = [
             s for s in structures if s.kind in PROVIDER_KINDS and s.status == Status.PUBLISHED
         ]
-        hosts = [
-            s
-            for s in structures
-            if s.kind
-            in (
-                K.MAISON_DE_QUARTIER,
-                K.MAIRIE_DE_QUARTIER,
-                K.ESPACE_NUMERIQUE,
-                K.ETABLISSEMENT_SCOLAIRE,
-            )
-            and s.status == Status.PUBLISHED
-        ]
+        hosts = [s for s in structures if s.kind in HOST_KINDS and s.status == Status.PUBLISHED]
         if not providers:
             return
         permanences, permanence_needs, permanence_publics = [], [], []

@@ -127,7 +127,7 @@ class Command(BaseCommand):
             search = search_module.run(QueryDict(urlencode(params)))
             if not search.is_valid:
                 raise CommandError(f"Invalid example search {params}: {search.errors}")
-            first = search.paginate(1).object_list
+            first = search.page(1).object_list
             self.outcomes[key] = RecordedSearch.from_search(search, first, channel=Channel.SITE)
         row = self.outcomes[key]
         return RecordedSearch(

@@ -1,0 +1,101 @@
+"""The search vocabularies (needs, publics, languages, quartiers), kept in this process.
+
+Every search validates its parameters against them, every card shows need labels and
+the refine form lists them all: read from the database, that was three to five queries
+and a few hundred model instances per page. They change a few times a year, in the
+admin or from the fixtures, so each process keeps them for TAXONOMY_CACHE_SECONDS and
+drops them at once when one is saved or deleted in the process itself (another
+process sees the change within that delay, as the page cache already lets a results
+page be a minute old).
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+
+from actors import geo
+from actors.models import Language, Need, Neighbourhood, Public
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    needs: dict  # slug → Need, in display order
+    publics: dict  # slug → Public
+    languages: dict  # slug → Language
+    neighbourhoods: dict  # slug → Neighbourhood (without its polygon), by city then name
+
+    def __post_init__(self):
+        by_id = {}
+        for name in ("needs", "publics", "languages", "neighbourhoods"):
+            by_id[name] = {item.pk: item for item in getattr(self, name).values()}
+        object.__setattr__(self, "_by_id", by_id)
+
+    def need(self, pk):
+        return self._by_id["needs"][pk]
+
+    def public(self, pk):
+        return self._by_id["publics"][pk]
+
+    def neighbourhood(self, pk):
+        return self._by_id["neighbourhoods"].get(pk)
+
+    def locate(self, lat, lon):
+        """The pk of the quartier whose polygon holds the point, or None: as
+        Neighbourhood.objects.locate(), on polygons read and decoded once per process
+        (decoding them was a few milliseconds of every search from an address)."""
+        polygons = self.__dict__.get("_polygons")
+        if polygons is None:
+            polygons = list(
+                Neighbourhood.objects.order_by("pk").values_list(
+                    "pk",
+                    "min_latitude",
+                    "max_latitude",
+                    "min_longitude",
+                    "max_longitude",
+                    "boundary",
+                )
+            )
+            object.__setattr__(self, "_polygons", polygons)
+        for pk, min_lat, max_lat, min_lon, max_lon, boundary in polygons:
+            inside_box = min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+            if inside_box and geo.point_in_geometry(lat, lon, boundary):
+                return pk
+        return None
+
+
+_lock = threading.Lock()
+_cached = {"value": None, "at": 0.0}
+
+
+def _load():
+    return Vocabulary(
+        needs={n.slug: n for n in Need.objects.all()},
+        publics={p.slug: p for p in Public.objects.all()},
+        languages={lang.slug: lang for lang in Language.objects.all()},
+        neighbourhoods={
+            n.slug: n for n in Neighbourhood.objects.defer("boundary").order_by("city", "name")
+        },
+    )
+
+
+def current():
+    """The vocabularies, at most TAXONOMY_CACHE_SECONDS old."""
+    value, at = _cached["value"], _cached["at"]
+    if value is None or time.monotonic() - at > settings.TAXONOMY_CACHE_SECONDS:
+        value = _load()
+        with _lock:
+            _cached["value"], _cached["at"] = value, time.monotonic()
+    return value
+
+
+def forget(**kwargs):
+    with _lock:
+        _cached["value"] = None
+
+
+for _model in (Need, Public, Language, Neighbourhood):
+    post_save.connect(forget, sender=_model, dispatch_uid=f"vocabulary-{_model.__name__}")
+    post_delete.connect(forget, sender=_model, dispatch_uid=f"vocabulary-del-{_model.__name__}")
