@@ -50,6 +50,18 @@ def fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def french_by_default():
+    """Each test starts in French: a request in English leaves English active in the
+    thread (Django's LocaleMiddleware does not switch back), whatever test comes next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def no_internet_geocoder(settings):
     """No test reaches the internet: by default the geocoder points at a closed
     loopback port (it answers "unavailable" at once); tests that need answers
