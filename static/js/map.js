@@ -121,7 +121,6 @@
           cluster.addLayer(marker);
           bounds.push(position);
         });
-        map.addLayer(cluster);
         element.dataset.markers = String((collection.features || []).length);
         if (collection.origin) {
           var origin = [collection.origin.latitude, collection.origin.longitude];
@@ -159,7 +158,12 @@
   }
   Promise.all(requests)
     .then(function () {
-      if (bounds.length) map.fitBounds(L.latLngBounds(bounds), { padding: [24, 24], maxZoom: 16 });
+      // The view first, without animation, then the markers: an animated zoom would
+      // have the cluster layer redraw every marker after the map says it is ready.
+      if (bounds.length) {
+        map.fitBounds(L.latLngBounds(bounds), { padding: [24, 24], maxZoom: 16, animate: false });
+      }
+      map.addLayer(cluster);
       element.dataset.ready = "true";
     })
     .catch(function () {
