@@ -23,6 +23,9 @@ setup: venv
 	$(PY) manage.py load_neighbourhoods
 	$(PY) manage.py loaddata needs publics languages kind_defaults
 	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py seed_demo --count $(DEMO_COUNT); fi
+	@# A fictional tram and bus around the Breil, labelled as such (fixtures/gtfs-exemple).
+	@if [ "$(DEMO_COUNT)" != "0" ]; then $(PY) manage.py import_gtfs fixtures/gtfs-exemple \
+	  --network exemple --name "Réseau fictif de démonstration" --example; fi
 
 ## Set everything up and serve http://127.0.0.1:8000 (SQLite by default), with the task
 ## worker that runs the admin's imports.

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "partners",
     "opendata",
     "insights",
+    "transit",
     # The project itself: its one migration creates the database cache's table.
     "guide",
 ]
@@ -271,6 +272,10 @@ LOGGING = {
 # Walking estimates: straight-line distance × detour factor, at walking speed.
 WALKING_SPEED_KMH = 4.5
 WALKING_DETOUR_FACTOR = 1.3
+# Public transport (transit app, from the network's GTFS feed): the stops shown for a
+# place are those within this much walking, the nearest few.
+TRANSIT_WALK_M = env_int("TRANSIT_WALK_M", 400, minimum=50)
+TRANSIT_STOPS_PER_PLACE = 3
 # A published entry not verified for this many days shows "informations à vérifier".
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 180, minimum=1)
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("partenaires/", include("partners.urls")),
     path("", include("partners.report_urls")),
     path("", include("insights.urls")),
+    path("", include("transit.urls")),
 ]
 
 # An /api/ address that matches no route answers JSON like the API's own 404s.

@@ -25,6 +25,7 @@ import contextlib
 import gc
 from dataclasses import dataclass, field
 
+from django.apps import apps as django_apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, models, transaction
@@ -319,6 +320,11 @@ class Importer:
                         ServiceWriter(self).consume(services)
                 except ImportFileError as error:
                     raise _FileFailed(str(error)) from None
+                if not self.dry_run and django_apps.is_installed("transit"):
+                    # Places written in bulk skip save(): their stops, from here.
+                    from transit.nearby import refresh_written
+
+                    refresh_written(self.written)
                 transaction.set_rollback(self.dry_run)
         except StrictAbort:
             self.report.aborted = True

@@ -87,17 +87,20 @@ def aria_attrs(bound_field, described_by=""):
 
 
 @register.simple_tag
-def cards(results, add_form="", heading_level=2):
+def cards(results, add_form="", heading_level=2, extras=None):
     """The result cards of a page: `{% cards results add_form="selection-form" %}`.
+
+    `extras` maps a structure's pk to markup that a layer above actors adds to its card
+    (the nearby stops, from transit's `{% card_stops results as extras %}`).
 
     Written here rather than as a template looped over: a template resolves some forty
     variables per card, which made 20 cards cost more than the search that found them.
     `results` are structures with their card data (StructureQuerySet.with_card_data).
     """
-    return render_cards(results, add_form=add_form, heading_level=heading_level)
+    return render_cards(results, add_form=add_form, heading_level=heading_level, extras=extras)
 
 
-def render_cards(results, *, add_form="", heading_level=2):
+def render_cards(results, *, add_form="", heading_level=2, extras=None):
     from django.urls import reverse
 
     if not results:
@@ -116,7 +119,8 @@ def render_cards(results, *, add_form="", heading_level=2):
         "add": _('Ajouter à la fiche<span class="visually-hidden"> : %(name)s</span>'),
     }
     level = int(heading_level or 2)
-    items = [_card(s, url, lang, words, add_form, level) for s in results]
+    extras = extras or {}
+    items = [_card(s, url, lang, words, add_form, level, extras.get(s.pk)) for s in results]
     return format_html('<ul class="cards">\n{}\n</ul>', mark_safe("\n".join(items)))
 
 
@@ -126,7 +130,7 @@ def _interpolate(message, **values):
     return mark_safe(message % {key: conditional_escape(value) for key, value in values.items()})
 
 
-def _card(structure, url, lang, words, add_form, level):
+def _card(structure, url, lang, words, add_form, level, extra=None):
     name = french(structure.name)
     meta = [format_html("<span>{}</span>", structure.kind_label)]
     if structure.neighbourhood:
@@ -179,6 +183,8 @@ def _card(structure, url, lang, words, add_form, level):
             mark_safe("".join(conditional_escape(a) for a in access)),
         )
     )
+    if extra:
+        parts.append(extra)
     needs = structure.needs.all()
     if needs:
         chips = "".join(format_html("<li{}>{}</li>", lang, need.label) for need in needs)
