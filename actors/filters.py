@@ -34,6 +34,15 @@ WEEKDAY_SLUGS = {str(day.label): day.value for day in Weekday}  # "lundi" → 0
 OPEN_CHOICES = [("maintenant", _("ouvert maintenant"))] + [
     (str(day.label), day.label) for day in Weekday
 ]
+# "Près d'un arrêt de…" (the stops come from the transit app, through the
+# structures' `nearby_stops`): the values are transit's line modes.
+TRANSIT_CHOICES = [
+    ("tram", _("tram")),
+    ("busway", _("busway")),
+    ("bus", _("bus")),
+    ("tout", _("n'importe quelle ligne")),
+]
+TRANSIT_NEAR_MINUTES = 5
 # The distances the search form offers; any other within the bounds is accepted in a URL.
 RADIUS_CHOICES = [
     ("0.5", _("500 m")),
@@ -266,8 +275,15 @@ class StructureFilter(django_filters.FilterSet):
         empty_label=_("peu importe"),
         group="more",
     )
-    # Where distances are measured from (first that applies): lat+lon, adresse,
-    # depuis (a desk), quartier (its centre).
+    pres_de = ChoiceFilter(
+        label=_("À 5 min à pied d'un arrêt de"),
+        choices=TRANSIT_CHOICES,
+        method="filter_transit",
+        empty_label=_("peu importe"),
+        group="more",
+    )
+    # Where distances are measured from (first that applies): lat+lon, adresse, arret
+    # (a tram or bus stop, by name), depuis (a desk), quartier (its centre).
     lat = NumberFilter(label=_("Latitude"), method=_ignore, min_value=-90, max_value=90)
     lon = NumberFilter(label=_("Longitude"), method=_ignore, min_value=-180, max_value=180)
     adresse = TextFilter(
@@ -277,6 +293,13 @@ class StructureFilter(django_filters.FilterSet):
         group="main",
         attrs={"autocomplete": "street-address"},
         hint=_("Pour mesurer les distances depuis chez la personne."),
+    )
+    arret = TextFilter(
+        label=_("ou un arrêt de tram ou de bus"),
+        method=_ignore,
+        max_length=200,
+        group="more",
+        hint=_("Son nom, par exemple celui où la personne descend d'habitude."),
     )
     depuis = django_filters.ModelChoiceFilter(
         label=_("Depuis la structure"),
@@ -339,6 +362,13 @@ class StructureFilter(django_filters.FilterSet):
 
     def filter_accessible(self, queryset, name, value):
         return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset
+
+    def filter_transit(self, queryset, name, value):
+        # Through the relation the transit app adds (NearbyStop): no import of it here.
+        near = {"nearby_stops__walking_minutes__lte": TRANSIT_NEAR_MINUTES}
+        if value != "tout":
+            near["nearby_stops__stop__routes__mode"] = value
+        return queryset.filter(pk__in=Structure.objects.filter(**near).values("pk"))
 
     def filter_open(self, queryset, name, value):
         if value == "maintenant":

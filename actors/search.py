@@ -18,6 +18,7 @@ from actors import geo
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
+from actors.text import normalize
 
 # Fewer results than this within the walking radius: show the nearest ones further away.
 MIN_RESULTS = 5
@@ -33,6 +34,7 @@ class OriginKind:
     COORDINATES = "coordinates"
     ADDRESS = "address"
     DESK = "desk"
+    STOP = "stop"
     NEIGHBOURHOOD = "neighbourhood"
 
 
@@ -135,6 +137,28 @@ def km(value):
     return _("%(km)s km") % {"km": formats.number_format(value, decimal_pos=1 if value % 1 else 0)}
 
 
+def find_stop(name):
+    """The station or stop of the imported networks named ``name`` (accents and case
+    aside; else the shortest name containing it), or None. The transit app holds them."""
+    from django.apps import apps
+
+    if not apps.is_installed("transit"):
+        return None
+    Stop = apps.get_model("transit", "Stop")
+    wanted = normalize(name)
+    if not wanted:
+        return None
+    candidates = Stop.objects.filter(station__isnull=True).only("name", "latitude", "longitude")
+    best = None
+    for stop in candidates.iterator():
+        folded = normalize(stop.name)
+        if folded == wanted:
+            return stop
+        if wanted in folded and (best is None or len(stop.name) < len(best.name)):
+            best = stop
+    return best
+
+
 def resolve_origin(cleaned, desk=None):
     """(origin, notices, degraded): the first origin that applies, notices for the ones
     that failed, and whether one failed for a passing reason (the geocoder is down)."""
@@ -167,6 +191,16 @@ def resolve_origin(cleaned, desk=None):
                 _("Adresse introuvable : « %(address)s ». Vérifiez-la ou choisissez un quartier.")
                 % {"address": address}
             )
+    stop_name = (cleaned.get("arret") or "").strip()
+    if stop_name:
+        stop = find_stop(stop_name)
+        if stop is not None:
+            label = _("l'arrêt %(name)s") % {"name": stop.name}
+            return Origin(stop.latitude, stop.longitude, OriginKind.STOP, label), notices, degraded
+        notices.append(
+            _("Arrêt introuvable : « %(name)s ». Vérifiez son nom ou choisissez un quartier.")
+            % {"name": stop_name}
+        )
     desk = cleaned.get("depuis") or desk
     if desk is not None and desk.latitude is not None:
         return Origin(desk.latitude, desk.longitude, OriginKind.DESK, desk.name), notices, degraded

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from actors import geo
 from actors.models import Need, Structure
+from transit import nearby as nearby_stops
 
 NEARBY_M = 1500
 # A booklet, not a database dump: the nearest entries to the quartier's centre.
@@ -37,6 +38,8 @@ class Entry:
     structure: Structure
     distance_m: float
     inside: bool
+    # The nearest stops in words, for print (transit): ["Tram T9 — Arrêt …, 2 min à pied"].
+    stops: list = field(default_factory=list)
 
     @property
     def walking_minutes(self):
@@ -115,11 +118,19 @@ def build_guide(neighbourhood, needs=()):
             "distance", "name"
         )
     )
-    guide.inside = [Entry(n, s, s.distance, True) for n, s in enumerate(inside, start=1)]
+    stops = nearby_stops.stops_for([s.pk for s in inside + nearby])
+    guide.inside = [
+        Entry(n, s, s.distance, True, _stop_lines(stops, s)) for n, s in enumerate(inside, start=1)
+    ]
     guide.nearby = [
-        Entry(n, s, s.distance, False) for n, s in enumerate(nearby, start=len(inside) + 1)
+        Entry(n, s, s.distance, False, _stop_lines(stops, s))
+        for n, s in enumerate(nearby, start=len(inside) + 1)
     ]
     return guide
+
+
+def _stop_lines(stops, structure):
+    return [nearby_stops.stops_line(stop) for stop in stops.get(structure.pk, [])[:2]]
 
 
 def _farthest_vertex_km(neighbourhood):

@@ -34,6 +34,7 @@ class OriginKind(models.TextChoices):
 
     DESK = search_module.OriginKind.DESK, _("un lieu d'accueil")
     ADDRESS = search_module.OriginKind.ADDRESS, _("une adresse")
+    STOP = search_module.OriginKind.STOP, _("un arrêt de transport")
     NEIGHBOURHOOD = search_module.OriginKind.NEIGHBOURHOOD, _("un quartier")
     COORDINATES = search_module.OriginKind.COORDINATES, _("des coordonnées")
     NONE = "none", _("sans point de départ")

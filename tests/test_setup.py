@@ -79,6 +79,9 @@ def test_the_readme_data_commands_run_as_written_in_a_plain_shell(tmp_path):
         _readme_command(r"import_structures structures.json --format data-inclusion")
         .replace("services.json", str(FIXTURES / "data-inclusion-services.json"))
         .replace("structures.json", str(FIXTURES / "data-inclusion-structures.json")),
+        _readme_command(r"import_gtfs naolib-gtfs.zip").replace(
+            "naolib-gtfs.zip", str(FIXTURES.parent.parent / "fixtures" / "gtfs-exemple")
+        ),
     ]
     for command in commands:
         result = _plain_shell(command, tmp_path)

@@ -210,3 +210,174 @@ def test_places_imported_in_bulk_get_their_stops_and_a_dry_run_writes_none(tmp_p
 
     cio = Stop.objects.get(gtfs_id="STA_BREIL").nearby_structures.get().structure
     assert cio.slug == "cio-des-essais"
+
+
+def test_from_the_persons_position_a_card_gives_the_one_seat_ride_and_says_how_long(
+    client, feed_path
+):
+    # The person stands by the Breil station; the place is by the Île stop, 3.6 km away.
+    make_structure(
+        name="Lieu au bout de la ligne (exemple)",
+        needs=["stage-de-3e"],
+        at=offset((47.20750, -1.54000), north_m=50),
+    )
+    import_feed(feed_path, "fictif")
+    lat, lon = BREIL_CENTRE
+    url = f"{reverse('actors:search')}?besoin=stage-de-3e&lat={lat}&lon={lon}&rayon=5"
+
+    page = client.get(url).content.decode()
+
+    assert "Tram T9 direction Arrêt Fictif Île, de Station Fictive Breil à Arrêt Fictif Île" in page
+    # The weekday run: 12 minutes for 2 stops, plus the two walks.
+    assert ": 2 arrêts, environ 12 min (15 min en tout avec la marche)" in page
+    assert "— à pied : " in page
+
+
+def test_no_ride_is_said_when_no_line_joins_the_two_places(client, feed_path):
+    make_structure(name="Lieu près du bus (exemple)", needs=["stage-de-3e"], at=BREIL_CENTRE)
+    import_feed(feed_path, "fictif")
+    lat, lon = offset(BREIL_CENTRE, north_m=-1500)  # no stop within a walk of here
+    url = f"{reverse('actors:search')}?besoin=stage-de-3e&lat={lat}&lon={lon}&rayon=5"
+
+    page = client.get(url).content.decode()
+
+    assert "card-transit" in page and "card-ride" not in page
+
+
+def test_a_ride_of_one_stop_says_one_stop(client, feed_path):
+    make_structure(name="Lieu au milieu (exemple)", needs=["stage-de-3e"], at=(47.22200, -1.55900))
+    import_feed(feed_path, "fictif")
+    lat, lon = BREIL_CENTRE
+    url = f"{reverse('actors:search')}?besoin=stage-de-3e&lat={lat}&lon={lon}&rayon=5"
+
+    page = client.get(url).content.decode()
+
+    assert ": 1 arrêt, environ 5 min" in page
+
+
+def test_walking_is_said_to_be_as_quick_when_it_is():
+    from transit.rides import Ride
+    from transit.templatetags.transit import ride_sentence
+
+    ride = Ride("Tram T9", 1, "Arrêt Fictif Île", "Station A", "Station B", 1, 4, 3, 3)
+
+    assert "— à pied, c&#x27;est aussi rapide : 9 min." in ride_sentence(ride, walking=9)
+    assert "— à pied : 30 min." in ride_sentence(ride, walking=30)
+
+
+def test_the_search_keeps_places_a_short_walk_from_a_tram_stop(client, feed_path):
+    by_tram = make_structure(name="Lieu près du tram (exemple)", needs=["stage-de-3e"])
+    by_bus = make_structure(
+        name="Lieu près du bus seulement (exemple)",
+        needs=["stage-de-3e"],
+        at=offset((47.23611, -1.57373), east_m=150),
+    )
+    far = make_structure(
+        name="Lieu loin des arrêts (exemple)",
+        needs=["stage-de-3e"],
+        at=offset(BREIL_CENTRE, north_m=-900),
+    )
+    import_feed(feed_path, "fictif")
+    base = reverse("actors:search") + "?besoin=stage-de-3e&quartier=breil-barberie&rayon=3"
+
+    def names(extra):
+        return [s.name for s in client.get(base + extra).context["results"]]
+
+    assert names("&pres_de=tram") == [by_tram.name]
+    assert sorted(names("&pres_de=bus")) == sorted([by_tram.name, by_bus.name])
+    assert far.name not in names("&pres_de=tout")
+    assert client.get(base + "&pres_de=fusee").status_code == 400
+
+
+def test_the_search_can_start_from_a_stop_named_as_people_say_it(client, feed_path):
+    make_structure(name="Lieu près du tram (exemple)", needs=["stage-de-3e"])
+    import_feed(feed_path, "fictif")
+    url = reverse("actors:search") + "?besoin=stage-de-3e&arret="
+
+    page = client.get(url + "station fictive breil").content.decode()
+    assert "l&#x27;arrêt Station Fictive Breil" in page or "l'arrêt Station Fictive Breil" in page
+
+    # Accents and case aside, a part of the name is enough; an unknown stop says so.
+    response = client.get(url + "ILE")
+    assert response.context["search"].origin.label == "l'arrêt Arrêt Fictif Île"
+    missing = client.get(url + "Arrêt qui n'existe pas").content.decode()
+    assert "Arrêt introuvable" in missing
+
+
+def test_the_api_takes_the_same_transport_parameters(client, feed_path):
+    make_structure(name="Lieu près du tram (exemple)", needs=["stage-de-3e"])
+    import_feed(feed_path, "fictif")
+
+    answer = client.get("/api/v1/structures/?pres_de=tram&arret=Station%20Fictive%20Breil").json()
+    assert [item["name"] for item in answer["results"]] == ["Lieu près du tram (exemple)"]
+    schema = client.get("/api/v1/schema/").content.decode()
+    assert "pres_de" in schema and "arret" in schema
+
+
+def test_an_agent_uploads_a_feed_in_the_admin_and_the_worker_imports_it(
+    staff_client, settings, tmp_path, feed_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_opendata_admin import work
+    from transit.models import FeedImport
+
+    settings.OPENDATA_UPLOAD_DIR = str(tmp_path / "uploads")
+    place = make_structure(at=BREIL_CENTRE)
+    add = reverse("admin:transit_feedimport_add")
+    assert staff_client.get(add).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            add,
+            {
+                "archive": SimpleUploadedFile("reseau.zip", feed_path.read_bytes()),
+                "key": "fictif",
+                "licence": "ODbL",
+            },
+        )
+    assert response.status_code == 302
+    run = FeedImport.objects.get()
+    assert run.status == FeedImport.Status.PENDING and not place.nearby_stops.exists()
+
+    work()
+
+    run.refresh_from_db()
+    assert run.status == FeedImport.Status.DONE, run.report
+    assert "2 lignes" in run.report[0] and not run.stored_name
+    assert place.nearby_stops.count() == 2
+    page = staff_client.get(reverse("admin:transit_feedimport_change", args=[run.pk]))
+    assert "2 lignes" in page.content.decode()
+
+
+def test_a_bad_upload_is_reported_on_its_run_and_changes_nothing(
+    staff_client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_opendata_admin import work
+    from transit.models import FeedImport
+
+    settings.OPENDATA_UPLOAD_DIR = str(tmp_path / "uploads")
+    broken = feed_zip(tmp_path / "casse.zip", leave_out=["stops.txt"])
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("admin:transit_feedimport_add"),
+            {"archive": SimpleUploadedFile("casse.zip", broken.read_bytes()), "key": "fictif"},
+        )
+    work()
+
+    run = FeedImport.objects.get()
+    assert run.status == FeedImport.Status.FAILED
+    assert run.report == ["fichier manquant dans l'archive : stops.txt"]
+    assert not Feed.objects.exists()
+
+
+def test_the_printed_neighbourhood_guide_says_how_to_get_there_in_words(client, feed_path):
+    make_structure(name="Lieu près du tram (exemple)", at=BREIL_CENTRE)
+    call_command("import_gtfs", str(FEED_DIR), "--network", "exemple", "--example")
+
+    page = client.get(reverse("frontdesk:guide", args=["breil-barberie"])).content.decode()
+
+    assert "Tram T9 — Station Fictive Breil, 2 min à pied (réseau fictif)" in page
+    assert "Bus B99 — Arrêt Fictif Barberie, 4 min à pied (réseau fictif)" in page

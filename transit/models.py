@@ -154,3 +154,38 @@ class NearbyStop(models.Model):
 
     def __str__(self):
         return f"{self.stop} ({self.walking_minutes} min)"
+
+
+class FeedImport(models.Model):
+    """A feed uploaded in the admin, imported by the task worker (transit.jobs)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("importé")
+        FAILED = "failed", _("refusé")
+
+    key = models.SlugField(_("réseau"), help_text=Feed._meta.get_field("key").help_text)
+    name = models.CharField(_("nom affiché"), max_length=200, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    source_url = models.URLField(_("adresse de la source"), blank=True)
+    is_example = models.BooleanField(_("réseau fictif"), default=False)
+    file_name = models.CharField(_("fichier"), max_length=255)
+    stored_name = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    report = models.JSONField(_("rapport"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import de réseau (GTFS)")
+        verbose_name_plural = _("imports de réseau (GTFS)")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -113,3 +113,65 @@ def structure_saved(sender, instance, raw=False, **kwargs):
     if raw or not Feed.objects.exists():
         return
     refresh(type(instance).objects.filter(pk=instance.pk))
+
+
+def stops_for(structure_ids):
+    """{structure id: [{name, minutes, metres, lines: [{label, pk}]}]}, in two plain
+    queries whatever the number of places (no model instances: a results page pays
+    for the stops of its cards well under a millisecond)."""
+    from .models import Mode, NearbyStop, Stop
+
+    rows = list(
+        NearbyStop.objects.filter(structure_id__in=structure_ids)
+        .order_by("structure_id", "distance_m")
+        .values_list(
+            "structure_id",
+            "stop_id",
+            "stop__name",
+            "walking_minutes",
+            "distance_m",
+            "stop__wheelchair",
+            "stop__feed__is_example",
+        )  # fmt: skip
+    )
+    if not rows:
+        return {}
+    lines = {}
+    modes = {mode.value: str(mode.label) for mode in Mode}
+    served = (
+        Stop.routes.through.objects.filter(stop_id__in={row[1] for row in rows})
+        .order_by("route__sort_order", "route__mode", "route__short_name")
+        .values_list("stop_id", "route_id", "route__mode", "route__short_name", "route__long_name")
+    )
+    for stop_id, route_id, mode, short_name, long_name in served:
+        lines.setdefault(stop_id, []).append(
+            {"pk": route_id, "label": f"{modes[mode]} {short_name or long_name}".strip()}
+        )
+    found = {}
+    for structure_id, stop_id, name, minutes, metres, wheelchair, is_example in rows:
+        found.setdefault(structure_id, []).append(
+            {
+                "name": name,
+                "minutes": minutes,
+                "metres": metres,
+                "wheelchair": wheelchair,
+                "is_example": is_example,
+                "lines": lines.get(stop_id, []),
+            }
+        )
+    return found
+
+
+def stops_line(stop):
+    """A stop in words, for print: « Tram T9, Bus B99 — Station Fictive Breil, 2 min à pied »."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    walk = ngettext("%(minutes)s min à pied", "%(minutes)s min à pied", stop["minutes"]) % {
+        "minutes": stop["minutes"]
+    }
+    lines = ", ".join(line["label"] for line in stop["lines"])
+    where = f"{stop['name']}, {walk}"
+    if stop["is_example"]:
+        where += " " + _("(réseau fictif)")
+    return f"{lines} — {where}" if lines else where

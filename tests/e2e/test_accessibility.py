@@ -21,6 +21,8 @@ from tests.e2e.site import (
     sign_in_partner_a,
     speak,
 )
+from tests.transit_feed import FEED_DIR
+from transit.importer import import_feed
 
 pytestmark = pytest.mark.e2e
 
@@ -162,6 +164,8 @@ def test_every_public_page_is_accessible(
     reference_data, structure_a, partner_a, live_server, context, page, snap, capsys, language
 ):
     breil = make_breil()
+    # The example network: cards and pages show their stops and line badges.
+    import_feed(FEED_DIR, "exemple", is_example=True)
     # The passeur's desk and a visitor's selection, so the pages show them.
     set_desk_and_selection(page, breil)
     speak(context, live_server, language)

@@ -5,55 +5,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from actors.geo import walking_minutes
 from actors.templatetags.guide import french
-from transit.models import Feed, Mode, NearbyStop, Stop
+from transit.models import Feed
+from transit.nearby import stops_for
+from transit.rides import rides_for
 
 register = template.Library()
-
-
-def stops_for(structure_ids):
-    """{structure id: [{name, minutes, metres, lines: [{label, pk}]}]}, in two plain
-    queries whatever the number of places (no model instances: a results page pays
-    for the stops of its cards well under a millisecond)."""
-    rows = list(
-        NearbyStop.objects.filter(structure_id__in=structure_ids)
-        .order_by("structure_id", "distance_m")
-        .values_list(
-            "structure_id",
-            "stop_id",
-            "stop__name",
-            "walking_minutes",
-            "distance_m",
-            "stop__wheelchair",
-            "stop__feed__is_example",
-        )  # fmt: skip
-    )
-    if not rows:
-        return {}
-    lines = {}
-    modes = {mode.value: str(mode.label) for mode in Mode}
-    served = (
-        Stop.routes.through.objects.filter(stop_id__in={row[1] for row in rows})
-        .order_by("route__sort_order", "route__mode", "route__short_name")
-        .values_list("stop_id", "route_id", "route__mode", "route__short_name", "route__long_name")
-    )
-    for stop_id, route_id, mode, short_name, long_name in served:
-        lines.setdefault(stop_id, []).append(
-            {"pk": route_id, "label": f"{modes[mode]} {short_name or long_name}".strip()}
-        )
-    found = {}
-    for structure_id, stop_id, name, minutes, metres, wheelchair, is_example in rows:
-        found.setdefault(structure_id, []).append(
-            {
-                "name": name,
-                "minutes": minutes,
-                "metres": metres,
-                "wheelchair": wheelchair,
-                "is_example": is_example,
-                "lines": lines.get(stop_id, []),
-            }
-        )
-    return found
 
 
 @register.inclusion_tag("transit/_nearby_stops.html")
@@ -62,10 +20,16 @@ def nearby_stops(structure, heading_level=3):
 
 
 @register.simple_tag
-def card_stops(results):
-    """{structure pk: the card's line for its nearest stop}, for `{% cards … extras=… %}`:
-    « Tram T9 · Station Fictive Breil · 2 min à pied », in two queries for the page."""
-    found = stops_for([structure.pk for structure in results])
+def card_stops(results, origin=None):
+    """{structure pk: the card's lines for its nearest stop, and the one-seat ride from
+    the origin when there is one}, for `{% cards … extras=… %}`:
+    « Tram T9 · Station Fictive Breil · 2 min à pied »."""
+    pks = [structure.pk for structure in results]
+    found = stops_for(pks)
+    rides = {}
+    if found and origin is not None and origin.kind != "neighbourhood":
+        rides = rides_for(origin.latitude, origin.longitude, list(found))
+    walks = {s.pk: walking_minutes(getattr(s, "distance", None)) for s in results}
     lines = {}
     for pk, stops in found.items():
         stop = stops[0]
@@ -78,14 +42,53 @@ def card_stops(results):
             "minutes": stop["minutes"]
         }
         where = format_html("{} · {}", french(stop["name"]), walk)
+        if badges:
+            where = format_html("{} · {}", badges, where)
         if stop["is_example"]:
             where = format_html(
                 '{} <span class="badge badge-example">{}</span>', where, _("réseau fictif")
             )
-        if badges:
-            where = format_html("{} · {}", badges, where)
-        lines[pk] = format_html('<p class="card-transit">{}</p>', where)
+        html = format_html('<p class="card-transit">{}</p>', where)
+        if pk in rides:
+            html = format_html("{}{}", html, ride_sentence(rides[pk], walks.get(pk)))
+        lines[pk] = html
     return lines
+
+
+def ride_sentence(ride, walking=None):
+    """« En tram : Tram T9 direction Arrêt Fictif Île, de Station Fictive Breil à Arrêt
+    Fictif Île, 2 arrêts, environ 12 min (19 min en tout avec la marche ; à pied : 45 min). »"""
+    values = {
+        "line": ride.line,
+        "headsign": ride.headsign,
+        "board": ride.board,
+        "alight": ride.alight,
+        "stops": ride.stops,
+        "minutes": ride.ride_minutes,
+        "total": ride.total_minutes,
+        "walk": walking,
+    }
+    sentence = (
+        ngettext(
+            "%(line)s direction %(headsign)s, de %(board)s à %(alight)s : %(stops)d arrêt, "
+            "environ %(minutes)d min (%(total)d min en tout avec la marche)",
+            "%(line)s direction %(headsign)s, de %(board)s à %(alight)s : %(stops)d arrêts, "
+            "environ %(minutes)d min (%(total)d min en tout avec la marche)",
+            ride.stops,
+        )
+        % values
+    )
+    if walking is not None:
+        if walking <= ride.total_minutes:
+            sentence += " " + _("— à pied, c'est aussi rapide : %(walk)d min.") % values
+        else:
+            sentence += " " + _("— à pied : %(walk)d min.") % values
+    return format_html(
+        '<p class="card-ride"><span class="line-badge line-{}">{}</span> {}</p>',
+        ride.route_pk,
+        ride.line,
+        sentence,
+    )
 
 
 @register.simple_tag
