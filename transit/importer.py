@@ -3,6 +3,7 @@ transaction that replaces the network's previous rows; then every place's stops.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import gtfs, nearby
 from .models import Feed, Mode, Pattern, PatternStop, Route, Stop
@@ -116,3 +117,13 @@ def _write_patterns(parsed, stops, routes):
             ],
             batch_size=BATCH,
         )
+
+
+def summary(feed, parsed):
+    """What an import read, in one line for the agent."""
+    return _("%(name)s : %(routes)d lignes, %(stops)d arrêts, %(patterns)d parcours types.") % {
+        "name": feed.name,
+        "routes": len(parsed.routes),
+        "stops": len(parsed.stops),
+        "patterns": len(parsed.patterns),
+    }

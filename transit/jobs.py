@@ -11,7 +11,7 @@ from django_tasks import task
 from opendata.jobs import upload_dir
 
 from .gtfs import FeedError
-from .importer import import_feed
+from .importer import import_feed, summary
 from .models import FeedImport
 
 logger = logging.getLogger(__name__)
@@ -47,13 +47,7 @@ def import_uploaded_feed(run_id):
         else:
             run.status = FeedImport.Status.DONE
             run.report = [
-                _("%(name)s : %(routes)d lignes, %(stops)d arrêts, %(patterns)d parcours types.")
-                % {
-                    "name": feed.name,
-                    "routes": len(parsed.routes),
-                    "stops": len(parsed.stops),
-                    "patterns": len(parsed.patterns),
-                },
+                summary(feed, parsed),
                 *parsed.warnings,
             ]
     path.unlink(missing_ok=True)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from transit.gtfs import FeedError
-from transit.importer import import_feed
+from transit.importer import import_feed, summary
 
 
 class Command(BaseCommand):
@@ -34,12 +34,4 @@ class Command(BaseCommand):
             raise CommandError(_("Fichier GTFS refusé : rien n'a été modifié.")) from error
         for warning in parsed.warnings:
             self.stderr.write(warning)
-        self.stdout.write(
-            _("%(name)s : %(routes)d lignes, %(stops)d arrêts, %(patterns)d parcours types.")
-            % {
-                "name": feed.name,
-                "routes": len(parsed.routes),
-                "stops": len(parsed.stops),
-                "patterns": len(parsed.patterns),
-            }
-        )
+        self.stdout.write(summary(feed, parsed))
