@@ -70,11 +70,8 @@ class FlagField(forms.Field):
         raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class VocabularyField(forms.ChoiceField):
-    """The slug of a need, a public, a language or a quartier; cleans to that object.
-
-    Checked against actors.vocabulary (kept in the process), not with a query.
-    """
+class _FromVocabulary:
+    """Choices checked against actors.vocabulary (kept in the process), not with a query."""
 
     def __init__(self, *, vocabulary, **kwargs):
         self.vocabulary = vocabulary
@@ -85,24 +82,18 @@ class VocabularyField(forms.ChoiceField):
 
     def valid_value(self, value):
         return value in self.items()
+
+
+class VocabularyField(_FromVocabulary, forms.ChoiceField):
+    """The slug of a need, a public, a language or a quartier; cleans to that object."""
 
     def clean(self, value):
         value = super().clean(value)
         return self.items()[value] if value else None
 
 
-class VocabularyMultipleField(forms.MultipleChoiceField):
+class VocabularyMultipleField(_FromVocabulary, forms.MultipleChoiceField):
     """Several slugs of one vocabulary; cleans to their objects, in the vocabulary's order."""
-
-    def __init__(self, *, vocabulary, **kwargs):
-        self.vocabulary = vocabulary
-        super().__init__(choices=(), **kwargs)
-
-    def items(self):
-        return getattr(vocabulary.current(), self.vocabulary)
-
-    def valid_value(self, value):
-        return value in self.items()
 
     def clean(self, value):
         chosen = set(super().clean(value))

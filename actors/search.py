@@ -14,7 +14,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actors import geo
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
@@ -264,7 +263,11 @@ def run(params, *, desk=None):
             )
             if search.used_radius_km > search.radius_km:
                 search.count = len(widened)
-            search.fetch = lambda start, stop: _cards_in_order(widened[start:stop], needs)
+
+            def widened_page(start, stop):
+                return Structure.objects.cards_in_order(widened[start:stop], needs)
+
+            search.fetch = widened_page
         else:
             radius = search.used_radius_km
 
@@ -272,7 +275,7 @@ def run(params, *, desk=None):
                 # The `stop` nearest: never more than the circle holds, so the walk stays
                 # in it.
                 pairs = base.nearest_ids(lat, lon, radius, stop)[start:stop]
-                return _cards_in_order(pairs, needs)
+                return Structure.objects.cards_in_order(pairs, needs)
 
             search.fetch = nearest
     search.is_capped = search.count > RESULT_CAP
@@ -300,23 +303,3 @@ def _widened(first, lat, lon, radius_km):
     fifth = rows[MIN_RESULTS - 1][1]
     step = next((s for s in RADIUS_STEPS_KM if s > radius_km and fifth <= s * 1000), MAX_RADIUS_KM)
     return step, [(pk, distance) for pk, distance in rows if distance <= step * 1000]
-
-
-def _cards_in_order(pairs, needs):
-    """The structures of these (pk, distance) pairs, in their order, with their distance
-    and card data."""
-    if not pairs:
-        return []
-    by_pk = Structure.objects.filter(pk__in=[pk for pk, _ in pairs]).with_card_data(needs).in_bulk()
-    rows = []
-    for pk, distance in pairs:
-        structure = by_pk[pk]
-        structure.distance = distance
-        rows.append(structure)
-    return rows
-
-
-def distance_and_walk(structure):
-    """(distance in metres, walking minutes) of an annotated result, or (None, None)."""
-    distance = getattr(structure, "distance", None)
-    return distance, geo.walking_minutes(distance)

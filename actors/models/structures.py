@@ -263,8 +263,14 @@ class StructureQuerySet(models.QuerySet):
         """The `limit` nearest rows within radius_km, as a list, nearest first, each with its
         `distance` and what its card shows."""
         count = self.near(lat, lon, radius_km).order_by()[:limit].count()
-        pairs = self.nearest_ids(lat, lon, radius_km, count)
-        by_pk = self.model.objects.filter(pk__in=[pk for pk, _ in pairs]).with_card_data().in_bulk()
+        return self.model.objects.cards_in_order(self.nearest_ids(lat, lon, radius_km, count))
+
+    def cards_in_order(self, pairs, needs=()):
+        """The structures of these (pk, distance) pairs, in their order, each with its
+        `distance` and what its card shows (`needs`: the needs searched for, first)."""
+        if not pairs:
+            return []
+        by_pk = self.filter(pk__in=[pk for pk, _ in pairs]).with_card_data(needs).in_bulk()
         rows = []
         for pk, distance in pairs:
             row = by_pk[pk]
