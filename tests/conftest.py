@@ -39,8 +39,10 @@ def fresh_caches():
     from django.core.cache import caches
 
     from actors import vocabulary
+    from transit import nearby
 
     vocabulary.forget()  # a rolled-back test may have created needs or quartiers
+    nearby.forget_kept_index()  # … or a transport network
     caches["insights"].clear()
     caches["local"].clear()
     # The database cache by default needs database access; a test without the

@@ -37,6 +37,7 @@ def import_feed(path, key, *, name="", licence="", source_url="", is_example=Fal
         _write_stop_routes(parsed, stops, routes)
         _write_patterns(parsed, stops, routes)
         nearby.refresh()
+    nearby.forget_kept_index()
     return feed, parsed
 
 

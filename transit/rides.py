@@ -37,9 +37,10 @@ def rides_for(latitude, longitude, structure_ids, stop_index=None):
     queries for a whole page."""
     from actors import geo
 
+    stop_index = stop_index or nearby.kept_index()
     origin = {
         station: geo.walking_minutes(metres)
-        for station, metres in (stop_index or nearby.index()).near(latitude, longitude)
+        for station, metres in stop_index.near(latitude, longitude)
     }
     if not origin or not structure_ids:
         return {}
@@ -49,9 +50,11 @@ def rides_for(latitude, longitude, structure_ids, stop_index=None):
     ).values_list("structure_id", "stop_id", "walking_minutes"):
         arrivals.setdefault(structure_id, {})[station] = minutes
     wanted = set(origin) | {s for stations in arrivals.values() for s in stations}
+    # The boarding stops of those stations, from the index: the query uses its stop index.
+    boarding = [stop for station in wanted for stop in stop_index.platforms.get(station, ())]
     calls = (
         PatternStop.objects.annotate(station=Coalesce(F("stop__station_id"), F("stop_id")))
-        .filter(station__in=wanted)
+        .filter(stop_id__in=boarding)
         .order_by("pattern_id", "sequence")
         .values_list(
             "pattern_id",
