@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from partners import notifications
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,
@@ -27,6 +28,38 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["structure", "user"]
     search_fields = ["structure__name", "user__username", "user__email"]
     autocomplete_fields = ["structure", "user"]
+    actions = ["invite"]
+
+    @admin.action(
+        description=gettext_lazy("Envoyer une invitation (le partenaire choisit son mot de passe)")
+    )
+    def invite(self, request, queryset):
+        """One e-mail per account, naming all its selected structures; no password sent."""
+        by_user = {}
+        for membership in queryset.select_related("user", "structure"):
+            by_user.setdefault(membership.user, []).append(membership.structure)
+        sent, skipped = 0, []
+        for user, structures in by_user.items():
+            if not user.email or not user.is_active or user.has_usable_password():
+                skipped.append(user.get_username())
+                continue
+            sent += notifications.send_invitation(user, structures)
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%d invitation envoyée.", "%d invitations envoyées.", sent) % sent,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "Pas d'invitation pour %(names)s : compte sans adresse électronique, "
+                    "désactivé ou qui a déjà un mot de passe (il peut utiliser « Mot de passe "
+                    "oublié » sur la page de connexion)."
+                )
+                % {"names": ", ".join(skipped)},
+                messages.WARNING,
+            )
 
 
 class DefaultStatusFilter(admin.SimpleListFilter):

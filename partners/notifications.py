@@ -61,6 +61,17 @@ def send_reminders(structure, members):
         return connection.send_messages(messages) or 0
 
 
+def send_invitation(user, structures):
+    """The link that lets a new partner account choose its first password."""
+    context = {
+        "user": user,
+        "structure_names": ", ".join(f"« {structure.name} »" for structure in structures),
+        "invitation_url": links.invitation_url(user),
+        "days": settings.PARTNER_INVITATION_DAYS,
+    }
+    return _message("partners/emails/invitation.txt", context, [user.email]).send()
+
+
 def moderators():
     """Active staff who may moderate (superusers included), with an address."""
     # Explicit backend: axes' backend is listed too and knows nothing of permissions.
