@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,7 +11,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from partners import notifications
+from actors.admin import StructureAdmin as BaseStructureAdmin
+from actors.admin import StructureAdminForm
+from actors.models import Structure
+from partners import notifications, timeline
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,
@@ -247,3 +252,75 @@ class ErrorReportAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return reverse("actors:structure", args=[obj.structure.slug])
+
+
+class StructureHistoryForm(StructureAdminForm):
+    change_reason = forms.CharField(
+        label=gettext_lazy("Motif de la modification"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "Facultatif. Inscrit dans l'historique de la fiche, avec chaque horaire, "
+            "professionnel ou permanence modifié ici (« appel du 3 mars », « courriel du CIO »…)."
+        ),
+    )
+
+
+# The structure's admin is declared in actors; its history (which reads the partners
+# history tables) is added here, so that actors never imports the apps built on it.
+admin.site.unregister(Structure)
+
+
+@admin.register(Structure)
+class StructureAdmin(BaseStructureAdmin):
+    form = StructureHistoryForm
+    object_history_template = "partners/admin/structure_history.html"
+    history_per_page = 50
+    fieldsets = [
+        *BaseStructureAdmin.fieldsets,
+        (gettext_lazy("Historique"), {"fields": ["change_reason"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # The reason goes with every row edited in the inlines, and so does the author
+        # (the history middleware gives it; set here too for deletions).
+        reason = form.cleaned_data.get("change_reason", "")
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._change_reason = reason
+            obj.delete()
+        for instance in instances:
+            instance._change_reason = reason
+            instance.save()
+        formset.save_m2m()
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One list for the entry and the rows on its page (see partners.timeline)."""
+        structure = self.get_object(request, unquote(object_id))
+        if structure is None:
+            deleted = Structure.history.filter(id=unquote(object_id)).order_by("-history_id")
+            record = deleted.first()
+            if record is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            structure = record.instance
+        if not self.has_view_history_or_change_history_permission(request, structure):
+            raise PermissionDenied
+        entries = timeline.structure_timeline(structure.pk)
+        page = Paginator(entries, self.history_per_page).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Historique : %(name)s") % {"name": structure},
+            "subtitle": None,
+            "object": structure,
+            "opts": self.opts,
+            "module_name": str(self.opts.verbose_name_plural).capitalize(),
+            "page_obj": page,
+            "section_structure": str(timeline.SECTIONS[0][2]),
+            "can_restore": self.has_change_permission(request, structure),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
