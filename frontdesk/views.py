@@ -131,7 +131,7 @@ def selection_add(request):
             status=409,
         )
     return _selection_response(
-        request, selection, _("« %(name)s » est ajouté à la fiche.") % {"name": structure.name}
+        request, selection, _("Ajouté à la fiche : « %(name)s ».") % {"name": structure.name}
     )
 
 

@@ -346,18 +346,28 @@ class ChangeProposal(models.Model):
             raise AlreadyDecided(locked.get_status_display())
         self._decide(ProposalStatus.REJECTED, by=by, reason=reason.strip())
 
-    def _decide(self, status, *, by, reason):
+    def _decide(self, status, *, by, reason, notify=True):
         self.status = status
         self.reviewed_by = by
         self.decided_at = timezone.now()
         self.reason = reason
         self.save(update_fields=["structure", "status", "reviewed_by", "decided_at", "reason"])
-        notifications.on_decision(self)
+        if notify:
+            notifications.on_decision(self)
 
     def _supersede_others(self, applied):
         others = ChangeProposal.objects.pending().filter(structure=self.structure_id)
         for other in others.exclude(pk=self.pk).select_for_update():
-            if any(
+            if all(applied.get(name, _ABSENT) == value for name, value in other.changes.items()):
+                # The same changes sent again (another message, a colleague): they are
+                # live now, so this one is accepted too — without a second e-mail.
+                reason = _(
+                    "Les mêmes modifications sont en ligne : proposition n°%(pk)s acceptée."
+                ) % {"pk": self.pk}
+                other._decide(
+                    ProposalStatus.ACCEPTED, by=self.reviewed_by, reason=reason, notify=False
+                )
+            elif any(
                 name in applied and value != applied[name] for name, value in other.changes.items()
             ):
                 reason = _(
@@ -367,6 +377,7 @@ class ChangeProposal(models.Model):
 
 
 CHOICES = {"proposed", "current"}
+_ABSENT = object()
 
 
 class ErrorReportQuerySet(models.QuerySet):
