@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,6 +24,7 @@ from partners.models import (
     ProposalConflict,
     ProposalStatus,
     ReportStatus,
+    reachable_members,
 )
 
 
@@ -266,6 +268,27 @@ class StructureHistoryForm(StructureAdminForm):
     )
 
 
+class PartnerFilter(admin.SimpleListFilter):
+    """Entries with or without a partner member a reminder can reach."""
+
+    title = gettext_lazy("partenaire")
+    parameter_name = "partenaire"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("avec", _("avec un partenaire joignable")),
+            ("sans", _("sans partenaire joignable")),
+        ]
+
+    def queryset(self, request, queryset):
+        reachable = Exists(reachable_members(OuterRef("pk")))
+        if self.value() == "avec":
+            return queryset.filter(reachable)
+        if self.value() == "sans":
+            return queryset.exclude(reachable)
+        return queryset
+
+
 # The structure's admin is declared in actors; its history (which reads the partners
 # history tables) is added here, so that actors never imports the apps built on it.
 admin.site.unregister(Structure)
@@ -276,6 +299,7 @@ class StructureAdmin(BaseStructureAdmin):
     form = StructureHistoryForm
     object_history_template = "partners/admin/structure_history.html"
     history_per_page = 50
+    list_filter = [*BaseStructureAdmin.list_filter, PartnerFilter]
     fieldsets = [
         *BaseStructureAdmin.fieldsets,
         (gettext_lazy("Historique"), {"fields": ["change_reason"]}),

@@ -40,6 +40,25 @@ def partner_structures(user):
     return Structure.objects.filter(memberships__user=user).exclude(status=Status.ARCHIVED)
 
 
+def reachable_members(structure_ref=None):
+    """Active partner members with an address: whom a reminder can reach."""
+    members = Membership.objects.filter(user__is_active=True).exclude(user__email="")
+    if structure_ref is not None:
+        members = members.filter(structure_id=structure_ref)
+    return members
+
+
+def stale_without_partner(now=None):
+    """Published entries due for a check that no partner member can be reminded of:
+    the agents' to check (by phone, say), never checked first, then the oldest check."""
+    return (
+        Structure.objects.published()
+        .stale(now)
+        .exclude(Exists(reachable_members(OuterRef("pk"))))
+        .order_by(models.F("last_verified_at").asc(nulls_first=True), "pk")
+    )
+
+
 class Membership(models.Model):
     """Links a partner's user account to a structure it keeps current."""
 
@@ -470,9 +489,7 @@ class VerificationReminder(models.Model):
         """Stale published structures with a reachable member, not reminded recently."""
         now = now or timezone.now()
         since = now - datetime.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-        reachable = Membership.objects.filter(
-            structure_id=OuterRef("pk"), user__is_active=True
-        ).exclude(user__email="")
+        reachable = reachable_members(OuterRef("pk"))
         recent = VerificationReminder.objects.filter(structure_id=OuterRef("pk"), sent_at__gt=since)
         return (
             Structure.objects.published()
