@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from actors.admin import StructureAdmin as BaseStructureAdmin
 from actors.admin import StructureAdminForm
+from actors.enums import VerificationMethod
 from actors.models import Structure
-from partners import notifications, timeline
+from partners import links, notifications, timeline
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,
@@ -304,6 +305,50 @@ class StructureAdmin(BaseStructureAdmin):
         *BaseStructureAdmin.fieldsets,
         (gettext_lazy("Historique"), {"fields": ["change_reason"]}),
     ]
+
+    def get_urls(self):
+        from django.urls import path
+
+        own = [
+            path(
+                "<path:object_id>/verifiee-par-telephone/",
+                self.admin_site.admin_view(self.verified_by_phone_view),
+                name="actors_structure_verified_by_phone",
+            )
+        ]
+        return own + super().get_urls()
+
+    def verified_by_phone_view(self, request, object_id):
+        """ "Vérifié par téléphone": a POST (the admin index's button), or the signed
+        one-click link of the agents' digest, for the agent it was sent to."""
+        structure = self.get_object(request, unquote(object_id))
+        if structure is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, structure):
+            raise PermissionDenied
+        token = request.GET.get("jeton", "")
+        signed = bool(token) and links.phone_check_token_is_valid(token, structure, request.user)
+        if request.method == "POST" or signed:
+            structure.verify(by=request.user, method=VerificationMethod.PHONE)
+            messages.success(
+                request,
+                _("« %(name)s » est vérifiée par téléphone aujourd'hui, à votre nom.")
+                % {"name": structure.name},
+            )
+            return redirect("admin:index")
+        if token:
+            messages.warning(
+                request,
+                _("Ce lien a expiré ou a été envoyé à un autre agent : confirmez ci-dessous."),
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": structure,
+            "structure": structure,
+            "title": _("Vérifiée par téléphone ?"),
+        }
+        return TemplateResponse(request, "partners/admin/verified_by_phone.html", context)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = form.cleaned_data.get("change_reason", "")

@@ -1,4 +1,5 @@
-"""Signed links in e-mails: one-click "Rien n'a changé" in reminders, and invitations.
+"""Signed links in e-mails: one-click "Rien n'a changé" in reminders, "vérifié par
+téléphone" in the agents' digest, and invitations.
 
 The link still requires the partner to be signed in as the same user; the
 signature only spares the confirmation page, and stops another site from
@@ -30,6 +31,28 @@ def token_is_valid(token, structure, user):
     except signing.BadSignature:
         return False
     return payload == {"s": structure.pk, "u": user.pk}
+
+
+_PHONE_SALT = "partners.verified-by-phone"
+
+
+def phone_check_token(structure, user):
+    return signing.dumps({"s": structure.pk, "u": user.pk}, salt=_PHONE_SALT, compress=True)
+
+
+def phone_check_token_is_valid(token, structure, user):
+    try:
+        # An agents' digest goes out every REMINDER_INTERVAL_DAYS; its links live that long.
+        max_age = datetime.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
+        payload = signing.loads(token, salt=_PHONE_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return False
+    return payload == {"s": structure.pk, "u": user.pk}
+
+
+def phone_check_url(structure, user):
+    path = reverse("admin:actors_structure_verified_by_phone", args=[structure.pk])
+    return absolute(f"{path}?{urlencode({'jeton': phone_check_token(structure, user)})}")
 
 
 def absolute(path):

@@ -499,6 +499,41 @@ class VerificationReminder(models.Model):
             .order_by("pk")
         )
 
+    @staticmethod
+    def due_for_agents(now=None):
+        """Stale published structures no partner can be reminded of, not listed recently."""
+        now = now or timezone.now()
+        since = now - datetime.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
+        recent = VerificationReminder.objects.filter(structure_id=OuterRef("pk"), sent_at__gt=since)
+        return stale_without_partner(now).exclude(Exists(recent))
+
+    @classmethod
+    def send_agents_digest(cls, now=None):
+        """E-mail the agents the entries only they can check; returns the e-mails sent.
+
+        Each listed entry gets its reminder row, so the next digest lists it again only
+        after REMINDER_INTERVAL_DAYS (or never, once checked).
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            # Locked like send_for(): a second run at the same time waits, then finds
+            # the reminder rows and lists nothing twice.
+            pks = list(cls.due_for_agents(now).select_for_update().values_list("pk", flat=True))
+            if not pks:
+                return 0
+            structures = list(
+                Structure.objects.filter(pk__in=pks)
+                .select_related("neighbourhood")
+                .order_by("name", "pk")
+            )
+            sent = notifications.send_agents_digest(structures, list(notifications.moderators()))
+            if sent:
+                cls.objects.bulk_create(
+                    cls(structure=structure, sent_at=now, recipients=sent)
+                    for structure in structures
+                )
+        return sent
+
     @classmethod
     def send_for(cls, structure_pk, now=None):
         """E-mail the members once; returns the number of e-mails sent (0 if not due)."""

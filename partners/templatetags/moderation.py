@@ -30,10 +30,11 @@ def waiting_panel(context):
         "proposal_count": proposals.count(),
         "reports": reports.order_by("created_at")[:SHOWN],
         "report_count": reports.count(),
-        "stale": stale.only("pk", "name", "last_verified_at")[:SHOWN],
+        "stale": stale.only("pk", "name", "phone", "last_verified_at")[:SHOWN],
         "stale_count": stale.count(),
         "searches": _recent_searches(),
         "dashboard_days": DASHBOARD_DAYS,
+        "csrf_token": context.get("csrf_token"),
     }
 
 
