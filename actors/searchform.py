@@ -12,6 +12,8 @@ would cost more than the search they refine. The options come from actors.vocabu
 so the form costs no query.
 """
 
+from decimal import Decimal
+
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -148,14 +150,19 @@ class SearchFormView:
                 "".join(option(slug, item.label, self._lang) for slug, item in items.items())
             )
         choices = getattr(filter_, "options", None) or filter_.extra["choices"]
+        if isinstance(filter_, NumberFilter):
+            # The empty option already says "1,5 km (par défaut)": not that distance twice.
+            choices = [(v, label) for v, label in choices if Decimal(v) != Decimal(filter_.default)]
         return mark_safe("".join(option(v, label) for v, label in choices))
 
     def _grouped_by_city(self, neighbourhoods, option):
         cities = {}
         for slug, neighbourhood in neighbourhoods.items():
             cities.setdefault(neighbourhood.city, []).append(option(slug, neighbourhood.name))
+        # Nantes, the guide's city, first; then the other communes from A to Z.
+        ordered = sorted(cities.items(), key=lambda item: (item[0] != "Nantes", item[0]))
         return format_html_join(
             "\n",
             '<optgroup label="{}"{}>{}</optgroup>',
-            ((city, self._lang, mark_safe("".join(options))) for city, options in cities.items()),
+            ((city, self._lang, mark_safe("".join(options))) for city, options in ordered),
         )

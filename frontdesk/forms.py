@@ -1,7 +1,12 @@
+import re
+
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from actors.models import Need
+from actors import vocabulary
+from actors.models import Need, Structure
+from actors.text import normalize, tokens
 
 
 class GuideForm(forms.Form):
@@ -23,3 +28,63 @@ class GuideForm(forms.Form):
         data = data.copy()
         data.setlist("besoin", [value for value in data.getlist("besoin") if value.strip()])
         super().__init__(data)
+
+
+def natural_key(text):
+    """Sorts "Maison 14" before "Maison 143" and "Maison 40": numbers compare as numbers."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", normalize(text))
+        if part
+    ]
+
+
+def neighbourhood_choices():
+    """The quartiers grouped by commune, Nantes first (the guide's city), then A to Z."""
+    cities = {}
+    for slug, neighbourhood in vocabulary.current().neighbourhoods.items():
+        cities.setdefault(neighbourhood.city, []).append((slug, neighbourhood.name))
+    ordered = sorted(cities.items(), key=lambda item: (item[0] != "Nantes", natural_key(item[0])))
+    return [("", _("Tous les quartiers"))] + [
+        (city, sorted(options, key=lambda option: natural_key(option[1])))
+        for city, options in ordered
+    ]
+
+
+class DeskForm(forms.Form):
+    """The desk chooser's GET form: a few words (name, quartier, address) and a quartier."""
+
+    q = forms.CharField(label=_("Nom, quartier ou adresse"), required=False, max_length=100)
+    quartier = forms.ChoiceField(label=_("Quartier"), required=False)
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields["quartier"].choices = neighbourhood_choices()
+        self.fields["quartier"].error_messages["invalid_choice"] = _(
+            "Ce quartier n'existe pas : choisissez-en un dans la liste."
+        )
+
+    def candidates(self):
+        """Published places matching the form; the maisons and mairies de quartier when empty."""
+        places = Structure.objects.published().with_neighbourhood()
+        if not self.is_valid():
+            return places.none()
+        query, slug = self.cleaned_data["q"].strip(), self.cleaned_data["quartier"]
+        if slug:
+            places = places.filter(neighbourhood__slug=slug)
+        for word in tokens(query, limit=6):
+            # search_text holds the name, kind, city and description, normalised; the
+            # quartier is matched on its normalised name, the street as typed.
+            in_quartiers = [
+                n.pk
+                for n in vocabulary.current().neighbourhoods.values()
+                if word in normalize(n.name)
+            ]
+            places = places.filter(
+                Q(search_text__contains=word)
+                | Q(neighbourhood_id__in=in_quartiers)
+                | Q(street__icontains=word)
+            )
+        if not query and not slug:
+            places = places.filter(kind__in=["maison-de-quartier", "mairie-de-quartier"])
+        return places

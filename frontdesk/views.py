@@ -16,10 +16,9 @@ from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
 from actors.renderers import EscapingJsonResponse
-from actors.text import tokens
 from actors.views import search_form_context, search_title
 from frontdesk import vcard
-from frontdesk.forms import GuideForm
+from frontdesk.forms import DeskForm, GuideForm, natural_key
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
@@ -28,6 +27,7 @@ from guide.errors import bad_request_page
 from insights.recording import record_search
 
 DESK_CHOICES_LIMIT = 30
+DESK_CANDIDATES_READ = 500
 
 
 def _back(request, fallback):
@@ -50,19 +50,19 @@ def _wants_json(request):
 @require_safe
 def desk_choose(request):
     """Pick the desk among published structures (a short search, no JavaScript needed)."""
-    query = (request.GET.get("q") or "").strip()[:100]
-    candidates = Structure.objects.published().with_neighbourhood()
-    if query:
-        for word in tokens(query, limit=6):
-            candidates = candidates.filter(search_text__contains=word)
-    else:
-        candidates = candidates.filter(kind__in=["maison-de-quartier", "mairie-de-quartier"])
+    form = DeskForm(request.GET)
+    # Sorted here, not by the database: "Maison 14" before "Maison 143" (natural order),
+    # among the first DESK_CANDIDATES_READ by name — a search narrows a longer list.
+    found = list(form.candidates().order_by("name")[:DESK_CANDIDATES_READ])
+    found.sort(key=lambda structure: natural_key(structure.name))
     return render(
         request,
         "frontdesk/desk.html",
         {
-            "query": query,
-            "candidates": candidates.order_by("name")[:DESK_CHOICES_LIMIT],
+            "form": form,
+            "filtered": form.is_valid() and any(form.cleaned_data.values()),
+            "candidates": found[:DESK_CHOICES_LIMIT],
+            "more": max(len(found) - DESK_CHOICES_LIMIT, 0),
             "next": _back(request, reverse("actors:home")),
         },
     )
@@ -131,7 +131,7 @@ def selection_add(request):
             status=409,
         )
     return _selection_response(
-        request, selection, _("« %(name)s » est ajouté à la fiche.") % {"name": structure.name}
+        request, selection, _("Ajouté à la fiche : « %(name)s ».") % {"name": structure.name}
     )
 
 

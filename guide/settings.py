@@ -358,6 +358,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Partners sign in on their own page; they never enter the admin.
 LOGIN_URL = "partners:login"
 LOGIN_REDIRECT_URL = "partners:home"
+# Password links (partners.accounts): a reset link lives this many hours, an agent's
+# invitation this many days; both die once the password is set.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
+PARTNER_INVITATION_DAYS = env_int("PARTNER_INVITATION_DAYS", 7, minimum=1)
+# The guide's team, named on the sign-in page for whoever has no account yet.
+GUIDE_TEAM_EMAIL = env_str("GUIDE_TEAM_EMAIL", "equipe-guide@example.org")
 # A stale structure's partners are reminded at most once per this many days.
 REMINDER_INTERVAL_DAYS = env_int("REMINDER_INTERVAL_DAYS", 30, minimum=1)
 # "Signaler une erreur": at most this many reports per client per hour, counted in

@@ -1,7 +1,18 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+
+class FaviconView(RedirectView):
+    """Browsers ask /favicon.ico of pages that name no icon (the admin's): the site's icon."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")  # at request time: the hashed name in production
+
 
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("actors.urls")),
     path("", include("frontdesk.urls")),

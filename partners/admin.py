@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,6 +12,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from actors.admin import StructureAdmin as BaseStructureAdmin
+from actors.admin import StructureAdminForm
+from actors.enums import VerificationMethod
+from actors.models import Structure
+from partners import links, notifications, timeline
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,
@@ -17,6 +25,7 @@ from partners.models import (
     ProposalConflict,
     ProposalStatus,
     ReportStatus,
+    reachable_members,
 )
 
 
@@ -27,6 +36,38 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["structure", "user"]
     search_fields = ["structure__name", "user__username", "user__email"]
     autocomplete_fields = ["structure", "user"]
+    actions = ["invite"]
+
+    @admin.action(
+        description=gettext_lazy("Envoyer une invitation (le partenaire choisit son mot de passe)")
+    )
+    def invite(self, request, queryset):
+        """One e-mail per account, naming all its selected structures; no password sent."""
+        by_user = {}
+        for membership in queryset.select_related("user", "structure"):
+            by_user.setdefault(membership.user, []).append(membership.structure)
+        sent, skipped = 0, []
+        for user, structures in by_user.items():
+            if not user.email or not user.is_active or user.has_usable_password():
+                skipped.append(user.get_username())
+                continue
+            sent += notifications.send_invitation(user, structures)
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%d invitation envoyée.", "%d invitations envoyées.", sent) % sent,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "Pas d'invitation pour %(names)s : compte sans adresse électronique, "
+                    "désactivé ou qui a déjà un mot de passe (il peut utiliser « Mot de passe "
+                    "oublié » sur la page de connexion)."
+                )
+                % {"names": ", ".join(skipped)},
+                messages.WARNING,
+            )
 
 
 class DefaultStatusFilter(admin.SimpleListFilter):
@@ -214,3 +255,141 @@ class ErrorReportAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return reverse("actors:structure", args=[obj.structure.slug])
+
+
+class StructureHistoryForm(StructureAdminForm):
+    change_reason = forms.CharField(
+        label=gettext_lazy("Motif de la modification"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "Facultatif. Inscrit dans l'historique de la fiche, avec chaque horaire, "
+            "professionnel ou permanence modifié ici (« appel du 3 mars », « courriel du CIO »…)."
+        ),
+    )
+
+
+class PartnerFilter(admin.SimpleListFilter):
+    """Entries with or without a partner member a reminder can reach."""
+
+    title = gettext_lazy("partenaire")
+    parameter_name = "partenaire"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("avec", _("avec un partenaire joignable")),
+            ("sans", _("sans partenaire joignable")),
+        ]
+
+    def queryset(self, request, queryset):
+        reachable = Exists(reachable_members(OuterRef("pk")))
+        if self.value() == "avec":
+            return queryset.filter(reachable)
+        if self.value() == "sans":
+            return queryset.exclude(reachable)
+        return queryset
+
+
+# The structure's admin is declared in actors; its history (which reads the partners
+# history tables) is added here, so that actors never imports the apps built on it.
+admin.site.unregister(Structure)
+
+
+@admin.register(Structure)
+class StructureAdmin(BaseStructureAdmin):
+    form = StructureHistoryForm
+    object_history_template = "partners/admin/structure_history.html"
+    history_per_page = 50
+    list_filter = [*BaseStructureAdmin.list_filter, PartnerFilter]
+    fieldsets = [
+        *BaseStructureAdmin.fieldsets,
+        (gettext_lazy("Historique"), {"fields": ["change_reason"]}),
+    ]
+
+    def get_urls(self):
+        from django.urls import path
+
+        own = [
+            path(
+                "<path:object_id>/verifiee-par-telephone/",
+                self.admin_site.admin_view(self.verified_by_phone_view),
+                name="actors_structure_verified_by_phone",
+            )
+        ]
+        return own + super().get_urls()
+
+    def verified_by_phone_view(self, request, object_id):
+        """ "Vérifié par téléphone": a POST (the admin index's button), or the signed
+        one-click link of the agents' digest, for the agent it was sent to."""
+        structure = self.get_object(request, unquote(object_id))
+        if structure is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, structure):
+            raise PermissionDenied
+        token = request.GET.get("jeton", "")
+        signed = bool(token) and links.phone_check_token_is_valid(token, structure, request.user)
+        if request.method == "POST" or signed:
+            structure.verify(by=request.user, method=VerificationMethod.PHONE)
+            messages.success(
+                request,
+                _("« %(name)s » est vérifiée par téléphone aujourd'hui, à votre nom.")
+                % {"name": structure.name},
+            )
+            return redirect("admin:index")
+        if token:
+            messages.warning(
+                request,
+                _("Ce lien a expiré ou a été envoyé à un autre agent : confirmez ci-dessous."),
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": structure,
+            "structure": structure,
+            "title": _("Vérifiée par téléphone ?"),
+        }
+        return TemplateResponse(request, "partners/admin/verified_by_phone.html", context)
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # The reason goes with every row edited in the inlines, and so does the author
+        # (the history middleware gives it; set here too for deletions).
+        reason = form.cleaned_data.get("change_reason", "")
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._change_reason = reason
+            obj.delete()
+        for instance in instances:
+            instance._change_reason = reason
+            instance.save()
+        formset.save_m2m()
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One list for the entry and the rows on its page (see partners.timeline)."""
+        structure = self.get_object(request, unquote(object_id))
+        if structure is None:
+            deleted = Structure.history.filter(id=unquote(object_id)).order_by("-history_id")
+            record = deleted.first()
+            if record is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            structure = record.instance
+        if not self.has_view_history_or_change_history_permission(request, structure):
+            raise PermissionDenied
+        entries = timeline.structure_timeline(structure.pk)
+        page = Paginator(entries, self.history_per_page).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Historique : %(name)s") % {"name": structure},
+            "subtitle": None,
+            "object": structure,
+            "opts": self.opts,
+            "module_name": str(self.opts.verbose_name_plural).capitalize(),
+            "page_obj": page,
+            "section_structure": str(timeline.SECTIONS[0][2]),
+            "can_restore": self.has_change_permission(request, structure),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)

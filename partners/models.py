@@ -40,6 +40,25 @@ def partner_structures(user):
     return Structure.objects.filter(memberships__user=user).exclude(status=Status.ARCHIVED)
 
 
+def reachable_members(structure_ref=None):
+    """Active partner members with an address: whom a reminder can reach."""
+    members = Membership.objects.filter(user__is_active=True).exclude(user__email="")
+    if structure_ref is not None:
+        members = members.filter(structure_id=structure_ref)
+    return members
+
+
+def stale_without_partner(now=None):
+    """Published entries due for a check that no partner member can be reminded of:
+    the agents' to check (by phone, say), never checked first, then the oldest check."""
+    return (
+        Structure.objects.published()
+        .stale(now)
+        .exclude(Exists(reachable_members(OuterRef("pk"))))
+        .order_by(models.F("last_verified_at").asc(nulls_first=True), "pk")
+    )
+
+
 class Membership(models.Model):
     """Links a partner's user account to a structure it keeps current."""
 
@@ -346,18 +365,28 @@ class ChangeProposal(models.Model):
             raise AlreadyDecided(locked.get_status_display())
         self._decide(ProposalStatus.REJECTED, by=by, reason=reason.strip())
 
-    def _decide(self, status, *, by, reason):
+    def _decide(self, status, *, by, reason, notify=True):
         self.status = status
         self.reviewed_by = by
         self.decided_at = timezone.now()
         self.reason = reason
         self.save(update_fields=["structure", "status", "reviewed_by", "decided_at", "reason"])
-        notifications.on_decision(self)
+        if notify:
+            notifications.on_decision(self)
 
     def _supersede_others(self, applied):
         others = ChangeProposal.objects.pending().filter(structure=self.structure_id)
         for other in others.exclude(pk=self.pk).select_for_update():
-            if any(
+            if all(applied.get(name, _ABSENT) == value for name, value in other.changes.items()):
+                # The same changes sent again (another message, a colleague): they are
+                # live now, so this one is accepted too — without a second e-mail.
+                reason = _(
+                    "Les mêmes modifications sont en ligne : proposition n°%(pk)s acceptée."
+                ) % {"pk": self.pk}
+                other._decide(
+                    ProposalStatus.ACCEPTED, by=self.reviewed_by, reason=reason, notify=False
+                )
+            elif any(
                 name in applied and value != applied[name] for name, value in other.changes.items()
             ):
                 reason = _(
@@ -367,6 +396,7 @@ class ChangeProposal(models.Model):
 
 
 CHOICES = {"proposed", "current"}
+_ABSENT = object()
 
 
 class ErrorReportQuerySet(models.QuerySet):
@@ -459,9 +489,7 @@ class VerificationReminder(models.Model):
         """Stale published structures with a reachable member, not reminded recently."""
         now = now or timezone.now()
         since = now - datetime.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-        reachable = Membership.objects.filter(
-            structure_id=OuterRef("pk"), user__is_active=True
-        ).exclude(user__email="")
+        reachable = reachable_members(OuterRef("pk"))
         recent = VerificationReminder.objects.filter(structure_id=OuterRef("pk"), sent_at__gt=since)
         return (
             Structure.objects.published()
@@ -470,6 +498,41 @@ class VerificationReminder(models.Model):
             .exclude(Exists(recent))
             .order_by("pk")
         )
+
+    @staticmethod
+    def due_for_agents(now=None):
+        """Stale published structures no partner can be reminded of, not listed recently."""
+        now = now or timezone.now()
+        since = now - datetime.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
+        recent = VerificationReminder.objects.filter(structure_id=OuterRef("pk"), sent_at__gt=since)
+        return stale_without_partner(now).exclude(Exists(recent))
+
+    @classmethod
+    def send_agents_digest(cls, now=None):
+        """E-mail the agents the entries only they can check; returns the e-mails sent.
+
+        Each listed entry gets its reminder row, so the next digest lists it again only
+        after REMINDER_INTERVAL_DAYS (or never, once checked).
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            # Locked like send_for(): a second run at the same time waits, then finds
+            # the reminder rows and lists nothing twice.
+            pks = list(cls.due_for_agents(now).select_for_update().values_list("pk", flat=True))
+            if not pks:
+                return 0
+            structures = list(
+                Structure.objects.filter(pk__in=pks)
+                .select_related("neighbourhood")
+                .order_by("name", "pk")
+            )
+            sent = notifications.send_agents_digest(structures, list(notifications.moderators()))
+            if sent:
+                cls.objects.bulk_create(
+                    cls(structure=structure, sent_at=now, recipients=sent)
+                    for structure in structures
+                )
+        return sent
 
     @classmethod
     def send_for(cls, structure_pk, now=None):

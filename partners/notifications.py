@@ -61,6 +61,17 @@ def send_reminders(structure, members):
         return connection.send_messages(messages) or 0
 
 
+def send_invitation(user, structures):
+    """The link that lets a new partner account choose its first password."""
+    context = {
+        "user": user,
+        "structure_names": ", ".join(f"« {structure.name} »" for structure in structures),
+        "invitation_url": links.invitation_url(user),
+        "days": settings.PARTNER_INVITATION_DAYS,
+    }
+    return _message("partners/emails/invitation.txt", context, [user.email]).send()
+
+
 def moderators():
     """Active staff who may moderate (superusers included), with an address."""
     # Explicit backend: axes' backend is listed too and knows nothing of permissions.
@@ -87,3 +98,41 @@ def send_digest(proposals, reports):
     message = _message("partners/emails/digest.txt", context, [])
     message.bcc = recipients
     return message.send()
+
+
+def send_agents_digest(structures, agents):
+    """One e-mail per agent (each link is signed for its reader), entries by quartier."""
+    by_quartier = {}
+    for structure in structures:
+        name = str(structure.neighbourhood) if structure.neighbourhood_id else ""
+        by_quartier.setdefault(name, []).append(structure)
+    # Quartiers A to Z; entries outside every quartier last.
+    groups = sorted(by_quartier.items(), key=lambda item: (item[0] == "", item[0]))
+    messages = []
+    for agent in agents:
+        context = {
+            "count": len(structures),
+            "groups": [
+                (
+                    quartier,
+                    [
+                        {
+                            "structure": structure,
+                            "phone_url": links.phone_check_url(structure, agent),
+                            "admin_url": links.absolute(
+                                reverse("admin:actors_structure_change", args=[structure.pk])
+                            ),
+                        }
+                        for structure in entries
+                    ],
+                )
+                for quartier, entries in groups
+            ],
+            "stale_after_days": settings.STALE_AFTER_DAYS,
+        }
+        messages.append(_message("partners/emails/agents_digest.txt", context, [agent.email]))
+    if not messages:
+        logger.warning("Agents' reminder digest: no staff member with an e-mail address.")
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -28,7 +28,11 @@ def _sign_in_page(request):
     Shown at the address asked for (not a redirect) so the page answers like any
     other and, once signed in, the visitor comes straight back to it (`next`).
     """
-    context = {"form": AuthenticationForm(request), "next": request.get_full_path()}
+    context = {
+        "form": AuthenticationForm(request),
+        "next": request.get_full_path(),
+        "team_email": settings.GUIDE_TEAM_EMAIL,
+    }
     return render(request, "partners/login.html", context)
 
 
@@ -52,6 +56,9 @@ def _structure_for_partner(request, slug):
 
 class LoginView(auth_views.LoginView):
     template_name = "partners/login.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "team_email": settings.GUIDE_TEAM_EMAIL}
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,6 +4,8 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -81,6 +83,69 @@ def test_desk_page_lists_maisons_de_quartier_and_searches(client, desk):
     assert "Maison de quartier du Breil" in text(client.get(reverse("frontdesk:desk")))
     found = text(client.get(reverse("frontdesk:desk"), {"q": "mediatheque"}))
     assert "Médiathèque Jacques Demy" in found and "Maison de quartier du Breil" not in found
+
+
+def _desk_names(client, **params):
+    response = client.get(reverse("frontdesk:desk"), params)
+    assert response.status_code == 200
+    return [structure.name for structure in response.context["candidates"]]
+
+
+def test_the_desk_chooser_sorts_numbers_as_numbers(client):
+    for n in [40, 143, 14, 232, 149]:
+        make_structure(name=f"Maison de quartier {n} (exemple)", kind="maison-de-quartier")
+    assert _desk_names(client) == [
+        f"Maison de quartier {n} (exemple)" for n in [14, 40, 143, 149, 232]
+    ]
+
+
+def test_the_desk_chooser_finds_a_place_by_its_quartier_or_its_street(client, desk):
+    elsewhere = make_structure(
+        name="Mairie annexe (exemple)", kind="mairie-de-quartier", at=ILE_DE_NANTES
+    )
+    assert _desk_names(client, q="Breil") == ["Maison de quartier du Breil"]
+    assert _desk_names(client, q="barberie") == ["Maison de quartier du Breil"]
+    assert _desk_names(client, q=elsewhere.street.split(",")[0]) == ["Mairie annexe (exemple)"]
+
+
+def test_the_desk_chooser_filters_by_quartier(client, desk):
+    make_structure(name="Mairie annexe (exemple)", kind="mairie-de-quartier", at=ILE_DE_NANTES)
+    make_structure(name="Bibliothèque du Breil (exemple)", kind="autre")
+    breil = desk.neighbourhood
+    assert _desk_names(client, quartier=breil.slug) == [
+        "Bibliothèque du Breil (exemple)",
+        "Maison de quartier du Breil",
+    ]
+    assert _desk_names(client, quartier=breil.slug, q="bibliotheque") == [
+        "Bibliothèque du Breil (exemple)"
+    ]
+
+
+def test_the_desk_chooser_lists_nantes_quartiers_first(client):
+    page = client.get(reverse("frontdesk:desk")).content.decode()
+    groups = re.findall(r'<optgroup label="([^"]+)"', page)
+    assert groups[0] == "Nantes" and len(groups) > 1
+    assert groups[1:] == sorted(groups[1:])
+
+
+def test_an_unknown_quartier_is_a_message_not_an_error(client, desk):
+    response = client.get(reverse("frontdesk:desk"), {"quartier": "nulle-part", "q": "x" * 500})
+    assert response.status_code == 200
+    assert "Ce quartier n'existe pas" in text(response)
+    assert response.context["candidates"] == []
+
+
+def test_the_desk_chooser_queries_do_not_grow_with_its_places(
+    client, django_assert_max_num_queries
+):
+    for n in range(3):
+        make_structure(name=f"Maison {n} (exemple)", kind="maison-de-quartier")
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("frontdesk:desk"))
+    for n in range(3, 25):
+        make_structure(name=f"Maison {n} (exemple)", kind="maison-de-quartier")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("frontdesk:desk"))
 
 
 # --- The selection -----------------------------------------------------------------------

@@ -84,6 +84,8 @@ def public_urls():
         if "slug" in pattern.pattern.converters:
             in_quartier = "quartiers" in str(pattern.pattern)
             kwargs["slug"] = NEIGHBOURHOOD if in_quartier else STRUCTURE
+        if "uidb64" in pattern.pattern.converters:  # password links: a made-up token
+            kwargs.update(uidb64="MQ", token="jeton-de-fuzz")
         urls.append(reverse(name, kwargs=kwargs))
     return urls
 

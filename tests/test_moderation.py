@@ -441,3 +441,46 @@ def test_an_old_invalid_value_elsewhere_does_not_block_acceptance(
     proposal.accept(by=staff_agent)
     structure_a.refresh_from_db()
     assert structure_a.phone == "+33240123456"
+
+
+def test_a_resubmitted_proposal_is_accepted_with_the_original(
+    partner_a_client,
+    partner_a,
+    structure_a,
+    staff_agent,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    first = _propose(partner_a_client, structure_a, phone="02 61 91 00 02")
+    again = ChangeProposal.propose(
+        structure_a, by=partner_a, values={"phone": "+33261910002"}, message="Je renvoie"
+    )
+    assert again.pk != first.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        first.accept(by=staff_agent)
+    again.refresh_from_db()
+    assert again.status == ProposalStatus.ACCEPTED
+    assert f"n°{first.pk}" in again.reason
+    assert len(mailoutbox) == 1  # one decision, one e-mail
+
+
+def test_the_agent_replies_to_the_partner_with_the_decision(
+    partner_a_client,
+    partner_a,
+    structure_a,
+    staff_client,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    proposal = _propose(partner_a_client, structure_a, phone="02 61 91 00 03")
+    url = reverse("admin:partners_changeproposal_change", args=[proposal.pk])
+    page = staff_client.get(url).content.decode()
+    assert "Message au partenaire, envoyé par courriel avec la décision" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            url, {"action": "accept", "reason": "Merci, numéro corrigé aussi sur le site."}
+        )
+    (message,) = mailoutbox
+    assert message.to == [partner_a.email]
+    assert "acceptée" in message.subject
+    assert "Merci, numéro corrigé aussi sur le site." in message.body

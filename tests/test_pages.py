@@ -6,7 +6,9 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import BREIL_CENTRE, make_permanence, make_structure, offset
@@ -39,6 +41,8 @@ def test_every_argument_free_url_answers_200(client, admin_client):
             continue  # an action (add to the selection, choose a desk…), not a page
         if response.status_code == 302 and "connexion" in response["Location"]:
             response = admin_client.get(url)  # a page for signed-in people
+        if url == "/favicon.ico":
+            continue  # a redirect to the icon: test_every_page_has_an_icon
         assert response.status_code == 200, url
 
 
@@ -159,3 +163,11 @@ def test_quartiers_are_listed_in_order_city_by_city(client):
     assert cities == sorted(set(cities)) and "Nantes" in cities
     home = client.get("/").content.decode()
     assert home.index("Bellevue - Chantenay - Sainte Anne") < home.index("Nantes Sud")
+
+
+def test_every_page_has_an_icon(client):
+    page = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert icon == static("favicon.svg") and finders.find("favicon.svg")
+    response = client.get("/favicon.ico")  # asked by pages that name none (the admin)
+    assert response.status_code == 302 and response["Location"] == icon

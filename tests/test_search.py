@@ -376,3 +376,17 @@ def test_filters_asked_filter_first_keep_the_same_places():
         place_first = sorted(filterset.qs.values_list("name", flat=True))
         filter_first = sorted(filterset.filter_first_qs().values_list("name", flat=True))
         assert filter_first == place_first, params
+
+
+def test_the_radius_list_names_the_default_distance_once(client):
+    page = client.get("/recherche/").content.decode()
+    select = re.search(r'<select name="rayon".*?</select>', page, re.S).group(0)
+    assert select.count("1,5 km") == 1
+    assert "1,5 km (par défaut)" in select
+
+
+def test_the_quartier_list_starts_with_nantes(client):
+    page = client.get("/recherche/").content.decode()
+    groups = re.findall(r'<optgroup label="([^"]+)"', page)
+    assert groups[0] == "Nantes"
+    assert groups[1:] == sorted(groups[1:])

@@ -95,6 +95,10 @@ def public_pages(breil):
         reverse("reports:report", args=[structure.slug]),
         optional_url("insights:about-data"),
         reverse("partners:login"),
+        reverse("partners:password_reset"),
+        reverse("partners:password_reset_done"),
+        reverse("partners:password_reset_complete"),
+        reverse("partners:password_reset_confirm", args=["MQ", "lien-perime"]),
     ]
     return [url for url in pages if url]
 

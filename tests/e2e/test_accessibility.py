@@ -159,6 +159,19 @@ def check_page(page, url, problems, notes, language="fr", status=200):
         problems.append(f"{url}\n" + "\n".join(found))
 
 
+def _invitation_path(structure):
+    from django.contrib.auth import get_user_model
+
+    from partners.links import invitation_url
+    from partners.models import Membership
+
+    invited, _ = get_user_model().objects.get_or_create(
+        username="invitee-axe", defaults={"email": "invitee@partenaire.example.org"}
+    )
+    Membership.objects.get_or_create(structure=structure, user=invited)
+    return "/" + invitation_url(invited).split("://", 1)[1].split("/", 1)[1]
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_public_page_is_accessible(
     reference_data, structure_a, partner_a, live_server, context, page, snap, capsys, language
@@ -176,6 +189,10 @@ def test_every_public_page_is_accessible(
         checked.append(url)
         if problems and problems[-1].startswith(url):
             snap(page, f"{len(checked):02d}")
+
+    # An invitation's page, with a live link (its form to choose the first password).
+    check_page(page, _invitation_path(structure_a), problems, notes, language)
+    checked.append("invitation")
 
     # A search to correct: its errors tied to their fields.
     for url in [f"{reverse('actors:search')}?rayon=abc&besoin=inexistant&lat=abc&lon=1"]:

@@ -15,8 +15,16 @@ from tests.e2e.site import SEARCH, make_breil, speak
 pytestmark = pytest.mark.e2e
 
 LABELS = {
-    "fr": {"add": "Ajouter à la fiche", "remove": "Retirer de la fiche", "added": "est ajouté"},
-    "en": {"add": "Add to the sheet", "remove": "Remove from the sheet", "added": "added"},
+    "fr": {
+        "add": "Ajouter à la fiche",
+        "remove": "Retirer de la fiche",
+        "added": "Ajouté à la fiche",
+    },
+    "en": {
+        "add": "Add to the sheet",
+        "remove": "Remove from the sheet",
+        "added": "Added to the sheet",
+    },
 }
 
 # What has the focus: its name as a screen reader gets it, whether it can be used and

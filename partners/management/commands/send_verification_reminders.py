@@ -9,7 +9,8 @@ from partners.models import VerificationReminder
 class Command(BaseCommand):
     help = (
         "E-mails the partner members of stale published structures, at most once per "
-        "REMINDER_INTERVAL_DAYS per structure. Idempotent: run it daily from cron."
+        "REMINDER_INTERVAL_DAYS per structure, then the agents the stale structures no "
+        "partner can be reminded of, by quartier. Idempotent: run it daily from cron."
     )
 
     def handle(self, *args, **options):
@@ -29,3 +30,9 @@ class Command(BaseCommand):
             f"{emails} e-mail(s) sent for {structures} structure(s) "
             f"(interval: {settings.REMINDER_INTERVAL_DAYS} days); {failed} failed."
         )
+        try:
+            digests = VerificationReminder.send_agents_digest()
+        except (smtplib.SMTPException, OSError) as error:
+            self.stderr.write(f"Agents' digest: mail server error, will retry: {error}")
+            return
+        self.stdout.write(f"{digests} agents' digest(s) sent for the structures without a partner.")
