@@ -1,7 +1,9 @@
 """When is a place open? Weekly slots, dated exceptions and French public holidays.
 
 Pure functions over already-loaded rows (the search prefetches them), evaluated
-in Europe/Paris local time. Public holidays come from the `holidays` package.
+in Europe/Paris local time. Public holidays come from the `holidays` package;
+school holidays from `vacances-scolaires-france`, which ships the Ministère de
+l'Éducation nationale's calendar (data.education.gouv.fr) as a CSV, by zone.
 """
 
 import datetime
@@ -11,6 +13,7 @@ from functools import lru_cache
 import holidays
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
 from actors.enums import ExceptionKind, HolidaysRule
 
@@ -26,6 +29,31 @@ def _french_holidays(year):
 def public_holiday(day):
     """The French name of the public holiday on this date, or None."""
     return _french_holidays(day.year).get(day)
+
+
+# Nantes is in school-holiday zone B.
+SCHOOL_HOLIDAY_ZONE = "B"
+
+
+@lru_cache(maxsize=1)
+def _school_calendar():
+    # Reads the package's whole CSV (1990-2028) once per process.
+    return SchoolHolidayDates()
+
+
+def school_holiday(day, zone=SCHOOL_HOLIDAY_ZONE):
+    """The French name of the school holidays on this date ("Vacances de Noël"), or "".
+
+    A year the package does not cover yet counts as term time: a permanence then
+    shows its usual dates rather than none.
+    """
+    calendar = _school_calendar()
+    try:
+        if not calendar.is_holiday_for_zone(day, zone):
+            return ""
+    except UnsupportedYearException:
+        return ""
+    return calendar.data[day]["nom_vacances"]
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ def structure_detail(request, slug):
     if not request.user.is_staff:  # agents may preview drafts and archived entries
         queryset = queryset.published()
     structure = get_object_or_404(queryset, slug=slug)
-    today = timezone.localdate()
+    now = timezone.localtime()
+    today = now.date()
     neighbourhood = structure.neighbourhood
     distance_m = None
     if neighbourhood:
@@ -178,8 +179,8 @@ def structure_detail(request, slug):
             "structure": structure,
             "status": structure.opening_status(),
             "week": structure.week_hours(today),
-            "hosted": [(p, p.next_dates(today)) for p in structure.hosted_permanences.all()],
-            "held": [(p, p.next_dates(today)) for p in structure.held_permanences.all()],
+            "hosted": [(p, p.upcoming(now)) for p in structure.hosted_permanences.all()],
+            "held": [(p, p.upcoming(now)) for p in structure.held_permanences.all()],
             "distance_m": distance_m,
             "walking_minutes": geo.walking_minutes(distance_m),
         },

@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,6 +16,7 @@ from actors import geo
 from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.models import Need, Neighbourhood, Structure
+from actors.models.people import calendar_prefetches
 from actors.renderers import EscapingJsonResponse
 from actors.text import tokens
 from actors.views import search_form_context, search_title
@@ -154,16 +156,23 @@ def selection_list(request):
     desk = desk_from_request(request)
     entries = [
         _handout_entry(request, structure, need, desk)
-        for structure, need in Selection(request).entries()
+        for structure, need in _with_calendars(Selection(request).entries())
     ]
     return render(request, "frontdesk/selection.html", {"entries": entries, "max_items": MAX_ITEMS})
 
 
+def _with_calendars(entries):
+    """The selection's hosted permanences with their languages and calendars (cancellations,
+    closures): four queries for the whole sheet, whatever the number of places."""
+    permanences = [p for structure, _need in entries for p in structure.hosted_permanences.all()]
+    prefetch_related_objects(permanences, "languages", *calendar_prefetches())
+    return entries
+
+
 def _handout_entry(request, structure, need, desk, now=None):
     distance = structure.distance_from(desk.latitude, desk.longitude) if desk else None
-    today = timezone.localdate()
     permanences = [
-        (permanence, permanence.next_dates(today, count=3))
+        (permanence, permanence.upcoming(now, count=3))
         for permanence in structure.hosted_permanences.all()
         if need is None or any(n.pk == need.pk for n in permanence.needs.all())
     ]
@@ -204,7 +213,7 @@ def handout(request):
     now = timezone.now()
     entries = [
         _handout_entry(request, structure, need, desk, now)
-        for structure, need in Selection(request).entries()
+        for structure, need in _with_calendars(Selection(request).entries())
     ]
     # A need is explained once, where it first appears: five places for a 3e internship
     # would repeat the same two lines five times on a sheet that has one page.

@@ -142,15 +142,16 @@ class StructureQuerySet(models.QuerySet):
                 models.Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
                 models.Prefetch(
                     "hosted_permanences",
-                    queryset=current.select_related("provider", "actor", "host").prefetch_related(
-                        "needs", "publics"
-                    ),
+                    queryset=current.select_related("provider", "actor", "host")
+                    .prefetch_related("needs", "publics", "languages")
+                    .with_calendar(),
                 ),
                 models.Prefetch(
                     "held_permanences",
                     queryset=current.filter(host__status=Status.PUBLISHED)
                     .select_related("host", "actor", "provider")
-                    .prefetch_related("needs"),
+                    .prefetch_related("needs", "publics", "languages")
+                    .with_calendar(),
                 ),
             )
         )
