@@ -163,7 +163,9 @@ def structure_detail(request, slug):
     queryset = Structure.objects.with_detail_data()
     if not request.user.is_staff:  # agents may preview drafts and archived entries
         queryset = queryset.published()
-    structure = get_object_or_404(queryset, slug=slug)
+    structure = queryset.filter(slug=slug).first()
+    if structure is None:
+        return _closed_place(request, slug)
     now = timezone.localtime()
     today = now.date()
     neighbourhood = structure.neighbourhood
@@ -184,6 +186,23 @@ def structure_detail(request, slug):
             "distance_m": distance_m,
             "walking_minutes": geo.walking_minutes(distance_m),
         },
+    )
+
+
+def _closed_place(request, slug):
+    """410 for an archived entry: it has closed, here are the nearest places for the same
+    needs (old handouts and QR codes point here). 404 for anything else unpublished."""
+    structure = get_object_or_404(
+        Structure.objects.with_neighbourhood().prefetch_related("needs"),
+        slug=slug,
+        status=Status.ARCHIVED,
+    )
+    replacements = structure.replacements()
+    return render(
+        request,
+        "actors/structure_closed.html",
+        {"structure": structure, "replacements": replacements},
+        status=410,
     )
 
 
