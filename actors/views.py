@@ -185,8 +185,19 @@ def structure_detail(request, slug):
             "held": [(p, p.upcoming(now)) for p in structure.held_permanences.all()],
             "distance_m": distance_m,
             "walking_minutes": geo.walking_minutes(distance_m),
+            # From the passeur's desk when set; on a phone, OpenStreetMap asks for the start.
+            "directions_url": _directions(structure, desk_from_request(request)),
         },
     )
+
+
+def _directions(structure, desk):
+    if structure.latitude is None:
+        return ""
+    origin = (desk.latitude, desk.longitude) if desk and desk.latitude is not None else None
+    if desk and desk.pk == structure.pk:
+        return ""
+    return geo.walking_directions_url((structure.latitude, structure.longitude), origin)
 
 
 def _closed_place(request, slug):
