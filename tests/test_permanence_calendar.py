@@ -124,6 +124,10 @@ def test_school_holidays_of_zone_b_skip_sessions_only_when_the_permanence_says_s
         (D(2026, 2, 23), Skip(Skip.SCHOOL_HOLIDAYS, "Vacances d'hiver")),
     ]
     assert goes_on.upcoming(start).dates == [D(2026, 2, 9), D(2026, 2, 16), D(2026, 2, 23)]
+    # Told as one period, not session by session.
+    assert stops.upcoming(start).skipped_runs == [
+        (D(2026, 2, 16), D(2026, 2, 23), Skip(Skip.SCHOOL_HOLIDAYS, "Vacances d'hiver"))
+    ]
     # Christmas 2026-2027: from 19 December to 3 January.
     christmas = make_permanence(*places, weekday=TUESDAY, off_in_school_holidays=True)
     assert christmas.next_dates(D(2026, 12, 15)) == [D(2026, 12, 15), D(2027, 1, 5), D(2027, 1, 12)]
@@ -167,6 +171,18 @@ def test_the_age_range_reads_as_a_sentence(places, ages, label):
 
 def _next_session(permanence):
     return permanence.upcoming().dates[0]
+
+
+def test_the_summer_holidays_are_one_period_on_the_page(client, places):
+    host, provider = places
+    make_permanence(host, provider, weekday=TUESDAY, off_in_school_holidays=True)
+    # Summer 2026 in zone B: from 4 July to 31 August.
+    upcoming = host.hosted_permanences.get().upcoming(at(D(2026, 6, 30), 18))
+    assert upcoming.dates[0] == D(2026, 9, 1)
+    runs = upcoming.skipped_runs
+    assert [(run[0], run[1]) for run in runs if run[2].kind == Skip.SCHOOL_HOLIDAYS] == [
+        (D(2026, 7, 7), D(2026, 8, 25))
+    ]
 
 
 def test_the_structure_page_says_which_session_will_not_take_place_and_for_whom(client, places):

@@ -18,9 +18,22 @@ from .hours import OpeningException
 
 MAX_AGE = 120
 
-# The next sessions of a permanence, and the scheduled ones that will not take place
-# before the last of them: [(date, Skip)].
-Upcoming = collections.namedtuple("Upcoming", "dates skipped")
+
+class Upcoming(collections.namedtuple("Upcoming", "dates skipped")):
+    """The next sessions of a permanence, and the scheduled ones that will not take place
+    before the last of them: [(date, Skip)]."""
+
+    @property
+    def skipped_runs(self):
+        """[(first date, last date, Skip)]: consecutive skipped sessions for the same reason
+        as one period ("du 7 juillet au 25 août (Vacances d'été)"), not eight dates."""
+        runs = []
+        for day, skip in self.skipped:
+            if runs and runs[-1][2] == skip:
+                runs[-1][1] = day
+            else:
+                runs.append([day, day, skip])
+        return [tuple(run) for run in runs]
 
 
 class Skip(collections.namedtuple("Skip", "kind label")):
@@ -306,14 +319,19 @@ class Permanence(models.Model):
     def skip_reason(self, day):
         """Why a scheduled session does not take place on this date (a `Skip`), or None.
 
-        In order: a cancellation entered for the date, a public holiday, a dated closure
-        of the host or of the provider, the school holidays (zone B) when the permanence
-        stops during them. Reads `cancellations` and both structures' `opening_exceptions`
+        In order: a cancellation entered for the date, the school holidays (zone B) when
+        the permanence stops during them (a public holiday inside them is part of them:
+        the summer reads as one period), a public holiday, a dated closure of the host or
+        of the provider. Reads `cancellations` and both structures' `opening_exceptions`
         (prefetched by `with_calendar`, else one query each).
         """
         for cancellation in self.cancellations.all():
             if cancellation.on_date == day:
                 return Skip(Skip.CANCELLED, cancellation.reason)
+        if self.off_in_school_holidays:
+            name = school_holiday(day)
+            if name:
+                return Skip(Skip.SCHOOL_HOLIDAYS, name)
         holiday = public_holiday(day)
         if holiday:
             return Skip(Skip.PUBLIC_HOLIDAY, holiday)
@@ -324,10 +342,6 @@ class Permanence(models.Model):
                     and closure.starts_on <= day <= closure.ends_on
                 ):
                     return Skip(Skip.CLOSED, closure.label)
-        if self.off_in_school_holidays:
-            name = school_holiday(day)
-            if name:
-                return Skip(Skip.SCHOOL_HOLIDAYS, name)
         return None
 
     def upcoming(self, now=None, count=3, horizon_days=120):
