@@ -288,3 +288,37 @@ def test_the_api_announces_no_session_on_a_public_holiday(client, places):
     dates = [D.fromisoformat(day) for day in body["hosted_permanences"][0]["next_dates"]]
     assert dates == permanence.next_dates()
     assert all(permanence.skip_reason(day) is None for day in dates)
+
+
+# --- In the admin ------------------------------------------------------------------------
+
+
+def test_an_agent_cancels_a_session_from_the_permanences_admin_page(
+    staff_client, staff_agent, places
+):
+    from tests.admin_helpers import admin_post_data
+
+    permanence = make_permanence(*places, weekday=TUESDAY, needs=["trouver-un-emploi"])
+    url = reverse("admin:actors_permanence_change", args=[permanence.pk])
+    page = staff_client.get(url)
+    assert "Séances annulées" in page.content.decode()
+    data = admin_post_data(page)
+    data.update(
+        {
+            "cancellations-TOTAL_FORMS": 1,
+            "cancellations-INITIAL_FORMS": 0,
+            "cancellations-0-on_date": "13/01/2027",  # a Wednesday: refused, said why
+            "cancellations-0-reason": "Conseillère absente",
+        }
+    )
+    refused = staff_client.post(url, data)
+    assert refused.status_code == 200
+    assert not refused.context["adminform"].form.errors
+    (errors,) = [inline.formset.errors for inline in refused.context["inline_admin_formsets"]]
+    assert "La permanence n'a pas lieu ce jour-là" in str(errors)
+    data["cancellations-0-on_date"] = "12/01/2027"
+    assert staff_client.post(url, data).status_code == 302
+    cancellation = permanence.cancellations.get()
+    assert (cancellation.on_date, cancellation.reason) == (D(2027, 1, 12), "Conseillère absente")
+    assert cancellation.created_by == staff_agent
+    assert D(2027, 1, 12) not in permanence.next_dates(D(2027, 1, 11))

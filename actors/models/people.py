@@ -128,18 +128,18 @@ class PermanenceQuerySet(models.QuerySet):
         return self.prefetch_related(*calendar_prefetches(on))
 
 
-def calendar_prefetches(on=None, prefix=""):
-    """The prefetches of `PermanenceQuerySet.with_calendar`, under `prefix` ("hosted_permanences__")
-    for a structure's own queryset or `prefetch_related_objects` on loaded rows."""
+def calendar_prefetches(on=None):
+    """The prefetches of `PermanenceQuerySet.with_calendar`, also for
+    `prefetch_related_objects` on permanences already loaded (the handout's)."""
     on = on or timezone.localdate()
     closures = OpeningException.objects.filter(kind=ExceptionKind.CLOSED, ends_on__gte=on)
     return [
         models.Prefetch(
-            f"{prefix}cancellations",
+            "cancellations",
             queryset=PermanenceCancellation.objects.filter(on_date__gte=on),
         ),
-        models.Prefetch(f"{prefix}host__opening_exceptions", queryset=closures),
-        models.Prefetch(f"{prefix}provider__opening_exceptions", queryset=closures),
+        models.Prefetch("host__opening_exceptions", queryset=closures),
+        models.Prefetch("provider__opening_exceptions", queryset=closures),
     ]
 
 
