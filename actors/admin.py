@@ -19,6 +19,7 @@ from actors.models import (
     OpeningException,
     OpeningSlot,
     Permanence,
+    PermanenceCancellation,
     Public,
     Service,
     Structure,
@@ -82,14 +83,16 @@ class HostedPermanenceInline(admin.StackedInline):
     verbose_name = _("permanence accueillie ici")
     verbose_name_plural = _("permanences accueillies ici")
     autocomplete_fields = ["provider", "actor"]
-    filter_horizontal = ["needs", "publics"]
-    fields = [
+    filter_horizontal = ["needs", "publics", "languages"]
+    fields = PERMANENCE_FIELDS = [
         ("title", "provider", "actor"),
         ("weekday", "opens", "closes", "recurrence"),
-        ("starts_on", "ends_on"),
+        ("starts_on", "ends_on", "off_in_school_holidays"),
         ("walk_in", "by_appointment"),
+        ("min_age", "max_age"),
         "needs",
         "publics",
+        "languages",
         "notes",
     ]
 
@@ -452,14 +455,34 @@ class ActorAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["needs"]
 
 
+class PermanenceCancellationInline(admin.TabularInline):
+    """Dated sessions that will not take place: the public pages stop announcing them."""
+
+    model = PermanenceCancellation
+    extra = 1
+    fields = ["on_date", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+
 @admin.register(Permanence)
 class PermanenceAdmin(SimpleHistoryAdmin):
     list_display = ["title", "host", "provider", "weekday", "opens", "closes", "recurrence"]
-    list_filter = ["weekday", "recurrence", "provider__kind", "needs"]
+    list_filter = ["weekday", "recurrence", "provider__kind", "needs", "off_in_school_holidays"]
     list_select_related = ["host", "provider"]
     search_fields = ["title", "host__name", "provider__name"]
     autocomplete_fields = ["host", "provider", "actor"]
-    filter_horizontal = ["needs", "publics"]
+    filter_horizontal = ["needs", "publics", "languages"]
+    fields = [("host",), *HostedPermanenceInline.PERMANENCE_FIELDS]
+    inlines = [PermanenceCancellationInline]
+
+    def save_formset(self, request, form, formset, change):
+        for cancellation in formset.save(commit=False):
+            if isinstance(cancellation, PermanenceCancellation) and not cancellation.pk:
+                cancellation.created_by = request.user
+            cancellation.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
 
 
 @admin.register(OpeningSlot)

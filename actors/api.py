@@ -166,7 +166,7 @@ class PermanenceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "array", "items": {"type": "string", "format": "date"}})
     def get_next_dates(self, obj):
-        return [day.isoformat() for day in obj.next_dates(timezone.localdate())]
+        return [day.isoformat() for day in obj.next_dates()]
 
 
 class StructureDetailSerializer(StructureSummarySerializer):

@@ -9,6 +9,7 @@ and returns (latitude, longitude) and converts at the boundary.
 import bisect
 import itertools
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import F, FloatField, Func
@@ -309,3 +310,16 @@ class PointSampler:
                 return lat, x0 + offset
             offset -= x1 - x0
         return lat, intervals[-1][1]
+
+
+def walking_directions_url(destination, origin=None):
+    """OpenStreetMap's walking directions (its foot routing engine) to `destination`, from
+    `origin` when known (else the visitor types a start there); (lat, lon) pairs."""
+
+    def point(lat_lon):
+        return f"{lat_lon[0]:.5f},{lat_lon[1]:.5f}"
+
+    route = f"{point(origin) if origin else ''};{point(destination)}"
+    return "https://www.openstreetmap.org/directions?" + urlencode(
+        {"engine": "fossgis_osrm_foot", "route": route}
+    )

@@ -1,7 +1,9 @@
 """When is a place open? Weekly slots, dated exceptions and French public holidays.
 
 Pure functions over already-loaded rows (the search prefetches them), evaluated
-in Europe/Paris local time. Public holidays come from the `holidays` package.
+in Europe/Paris local time. Public holidays come from the `holidays` package;
+school holidays from `vacances-scolaires-france`, which ships the Ministère de
+l'Éducation nationale's calendar (data.education.gouv.fr) as a CSV, by zone.
 """
 
 import datetime
@@ -11,6 +13,8 @@ from functools import lru_cache
 import holidays
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
 from actors.enums import ExceptionKind, HolidaysRule
 
@@ -26,6 +30,31 @@ def _french_holidays(year):
 def public_holiday(day):
     """The French name of the public holiday on this date, or None."""
     return _french_holidays(day.year).get(day)
+
+
+# Nantes is in school-holiday zone B.
+SCHOOL_HOLIDAY_ZONE = "B"
+
+
+@lru_cache(maxsize=1)
+def _school_calendar():
+    # Reads the package's whole CSV (1990-2028) once per process.
+    return SchoolHolidayDates()
+
+
+def school_holiday(day, zone=SCHOOL_HOLIDAY_ZONE):
+    """The French name of the school holidays on this date ("Vacances de Noël"), or "".
+
+    A year the package does not cover yet counts as term time: a permanence then
+    shows its usual dates rather than none.
+    """
+    calendar = _school_calendar()
+    try:
+        if not calendar.is_holiday_for_zone(day, zone):
+            return ""
+    except UnsupportedYearException:
+        return ""
+    return calendar.data[day]["nom_vacances"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +116,7 @@ class OpeningStatus:
                 "time": time,
             }
         return _("Ouvre le %(date)s à %(time)s") % {
-            "date": formats.date_format(day, "j F"),
+            "date": format_day(day),
             "time": time,
         }
 
@@ -152,3 +181,69 @@ def next_openings(weekly_slots, exceptions, holidays_rule, now=None, count=3):
             if len(found) >= count:
                 return found
     return found
+
+
+# --- Dates and hours as people write them ------------------------------------------------
+
+WEEKDAY_ABBREVIATIONS = [
+    gettext_lazy("lun."),
+    gettext_lazy("mar."),
+    gettext_lazy("mer."),
+    gettext_lazy("jeu."),
+    gettext_lazy("ven."),
+    gettext_lazy("sam."),
+    gettext_lazy("dim."),
+]
+
+
+def format_day(day, weekday=False):
+    """ "1er décembre", "mardi 1er décembre" ("1 December", "Tuesday 1 December" in English):
+    French writes the first of a month as an ordinal."""
+    number = pgettext("the first day of a month", "1er") if day.day == 1 else str(day.day)
+    month = formats.date_format(day, "F")
+    if weekday:
+        return _("%(weekday)s %(day)s %(month)s") % {
+            "weekday": formats.date_format(day, "l"),
+            "day": number,
+            "month": month,
+        }
+    return _("%(day)s %(month)s") % {"day": number, "month": month}
+
+
+def format_period(starts_on, ends_on):
+    """ "le 24 décembre", "du 24 décembre au 1er janvier"."""
+    if starts_on == ends_on:
+        return _("le %(day)s") % {"day": format_day(starts_on)}
+    return _("du %(start)s au %(end)s") % {
+        "start": format_day(starts_on),
+        "end": format_day(ends_on),
+    }
+
+
+def format_slots(pairs):
+    """ "9 h–12 h et 14 h–17 h"."""
+    separator = pgettext("between two opening times", " et ")
+    return separator.join(f"{format_time(opens)}–{format_time(closes)}" for opens, closes in pairs)
+
+
+def usual_week(weekly_slots):
+    """The usual week in one line, days with the same hours grouped: "lun.–ven. 9 h–12 h et
+    14 h–17 h ; sam. 9 h–12 h". "" without slots."""
+    by_day = {}
+    for slot in weekly_slots:
+        by_day.setdefault(slot.weekday, []).append((slot.opens, slot.closes))
+    runs = []  # [first day, last day, pairs]: consecutive days with the same hours
+    for weekday in sorted(by_day):
+        pairs = sorted(by_day[weekday])
+        if runs and runs[-1][1] == weekday - 1 and runs[-1][2] == pairs:
+            runs[-1][1] = weekday
+        else:
+            runs.append([weekday, weekday, pairs])
+    parts = []
+    for first, last, pairs in runs:
+        days = str(WEEKDAY_ABBREVIATIONS[first])
+        if last > first:
+            separator = "–" if last > first + 1 else ", "
+            days = f"{days}{separator}{WEEKDAY_ABBREVIATIONS[last]}"
+        parts.append(f"{days} {format_slots(pairs)}")
+    return pgettext("list separator", " ; ").join(parts)

@@ -163,8 +163,11 @@ def structure_detail(request, slug):
     queryset = Structure.objects.with_detail_data()
     if not request.user.is_staff:  # agents may preview drafts and archived entries
         queryset = queryset.published()
-    structure = get_object_or_404(queryset, slug=slug)
-    today = timezone.localdate()
+    structure = queryset.filter(slug=slug).first()
+    if structure is None:
+        return _closed_place(request, slug)
+    now = timezone.localtime()
+    today = now.date()
     neighbourhood = structure.neighbourhood
     distance_m = None
     if neighbourhood:
@@ -178,11 +181,39 @@ def structure_detail(request, slug):
             "structure": structure,
             "status": structure.opening_status(),
             "week": structure.week_hours(today),
-            "hosted": [(p, p.next_dates(today)) for p in structure.hosted_permanences.all()],
-            "held": [(p, p.next_dates(today)) for p in structure.held_permanences.all()],
+            "hosted": [(p, p.upcoming(now)) for p in structure.hosted_permanences.all()],
+            "held": [(p, p.upcoming(now)) for p in structure.held_permanences.all()],
             "distance_m": distance_m,
             "walking_minutes": geo.walking_minutes(distance_m),
+            # From the passeur's desk when set; on a phone, OpenStreetMap asks for the start.
+            "directions_url": _directions(structure, desk_from_request(request)),
         },
+    )
+
+
+def _directions(structure, desk):
+    if structure.latitude is None:
+        return ""
+    origin = (desk.latitude, desk.longitude) if desk and desk.latitude is not None else None
+    if desk and desk.pk == structure.pk:
+        return ""
+    return geo.walking_directions_url((structure.latitude, structure.longitude), origin)
+
+
+def _closed_place(request, slug):
+    """410 for an archived entry: it has closed, here are the nearest places for the same
+    needs (old handouts and QR codes point here). 404 for anything else unpublished."""
+    structure = get_object_or_404(
+        Structure.objects.with_neighbourhood().prefetch_related("needs"),
+        slug=slug,
+        status=Status.ARCHIVED,
+    )
+    replacements = structure.replacements()
+    return render(
+        request,
+        "actors/structure_closed.html",
+        {"structure": structure, "replacements": replacements},
+        status=410,
     )
 
 

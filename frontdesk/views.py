@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -14,7 +15,10 @@ from django.views.decorators.http import require_POST, require_safe
 from actors import geo
 from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
+from actors.enums import ExceptionKind
+from actors.hours import usual_week
 from actors.models import Need, Neighbourhood, Structure
+from actors.models.people import calendar_prefetches
 from actors.renderers import EscapingJsonResponse
 from actors.views import search_form_context, search_title
 from frontdesk import vcard
@@ -154,16 +158,44 @@ def selection_list(request):
     desk = desk_from_request(request)
     entries = [
         _handout_entry(request, structure, need, desk)
-        for structure, need in Selection(request).entries()
+        for structure, need in _with_calendars(Selection(request).entries())
     ]
     return render(request, "frontdesk/selection.html", {"entries": entries, "max_items": MAX_ITEMS})
 
 
+def _with_calendars(entries):
+    """The selection's hosted permanences with their languages and calendars (cancellations,
+    closures): four queries for the whole sheet, whatever the number of places."""
+    permanences = [p for structure, _need in entries for p in structure.hosted_permanences.all()]
+    prefetch_related_objects(permanences, "languages", *calendar_prefetches())
+    return entries
+
+
+# Closer than this, the place is where the passeur is: "sur place" rather than "à 0 m".
+ON_SITE_M = 10
+
+
+def _origin(structure, desk):
+    """Where the walk starts: the desk when set, else the centre of the place's quartier.
+    (latitude, longitude, label) or None; the label finishes "à 350 m …"."""
+    if desk and desk.latitude is not None:
+        return desk.latitude, desk.longitude, _("d'ici")
+    neighbourhood = structure.neighbourhood
+    if neighbourhood and neighbourhood.centroid_latitude is not None:
+        return (
+            neighbourhood.centroid_latitude,
+            neighbourhood.centroid_longitude,
+            _("du centre du quartier %(name)s") % {"name": neighbourhood.name},
+        )
+    return None
+
+
 def _handout_entry(request, structure, need, desk, now=None):
-    distance = structure.distance_from(desk.latitude, desk.longitude) if desk else None
-    today = timezone.localdate()
+    origin = _origin(structure, desk)
+    distance = structure.distance_from(origin[0], origin[1]) if origin else None
+    destination = (structure.latitude, structure.longitude)
     permanences = [
-        (permanence, permanence.next_dates(today, count=3))
+        (permanence, permanence.upcoming(now, count=3))
         for permanence in structure.hosted_permanences.all()
         if need is None or any(n.pk == need.pk for n in permanence.needs.all())
     ]
@@ -173,6 +205,18 @@ def _handout_entry(request, structure, need, desk, now=None):
         "need": need,
         "distance_m": distance,
         "walking_minutes": geo.walking_minutes(distance),
+        "on_site": distance is not None and distance < ON_SITE_M,
+        "origin_label": origin[2] if origin else "",
+        "directions_url": geo.walking_directions_url(
+            destination, (origin[0], origin[1]) if desk and origin else None
+        )
+        if structure.latitude is not None
+        else "",
+        "access": _access(structure),
+        "usual_week": usual_week(structure.opening_slots.all()),
+        "closures": [
+            e for e in structure.opening_exceptions.all() if e.kind == ExceptionKind.CLOSED
+        ],
         "status": structure.opening_status(now=now),
         "opening_days": _by_day(structure.next_openings(now=now, count=3)),
         "permanences": permanences,
@@ -183,6 +227,18 @@ def _handout_entry(request, structure, need, desk, now=None):
             url, _("Code QR vers la fiche en ligne de %(name)s") % {"name": structure.name}
         ),
     }
+
+
+def _access(structure):
+    """ "sans rendez-vous, sur orientation d'un professionnel", or "" when nothing is known."""
+    parts = []
+    if structure.walk_in:
+        parts.append(_("sans rendez-vous"))
+    elif structure.by_appointment:
+        parts.append(_("sur rendez-vous"))
+    if structure.referral_required:
+        parts.append(_("sur orientation d'un professionnel"))
+    return ", ".join(parts)
 
 
 def _by_day(openings):
@@ -204,7 +260,7 @@ def handout(request):
     now = timezone.now()
     entries = [
         _handout_entry(request, structure, need, desk, now)
-        for structure, need in Selection(request).entries()
+        for structure, need in _with_calendars(Selection(request).entries())
     ]
     # A need is explained once, where it first appears: five places for a 3e internship
     # would repeat the same two lines five times on a sheet that has one page.

@@ -68,6 +68,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A failed CSRF check answers the French page in the site's layout.
+CSRF_FAILURE_VIEW = "guide.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

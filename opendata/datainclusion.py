@@ -2,17 +2,20 @@
 
 Each published structure is a data·inclusion *structure*; each need it
 serves is a *service* of that structure, with the need's `di_thematiques`
-and the publics' `di_publics`. Hours are OSM `opening_hours`, past dated
+and the publics' `di_publics`. Each current permanence a structure holds at a
+published host is one more service of that structure, at the host's address,
+with the permanence's own schedule. Hours are OSM `opening_hours`, past dated
 exceptions left out. `source` is our producer id (settings.DATA_INCLUSION_SOURCE).
 The tests validate every record with the official `data-inclusion-schema`.
 """
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from actors.enums import StructureKind
+from actors.enums import Status, StructureKind
+from actors.models import Permanence
 
-from .opening_hours import format_opening_hours
+from .opening_hours import format_opening_hours, format_permanence_hours
 
 # Our kinds that belong to a data·inclusion "réseau porteur".
 NETWORKS = {
@@ -142,6 +145,120 @@ def service_records(structure, related, base_url=""):
             "mobilisable_par": ["professionnels"]
             if structure.referral_required
             else ["professionnels", "usagers"],
+            "mobilisation_precisions": " ".join(precisions) or None,
+            "volume_horaire_hebdomadaire": None,
+            "nombre_semaines": None,
+        }
+
+
+def _address(structure):
+    return {
+        "commune": _or_none(structure.city),
+        "code_postal": _or_none(structure.postcode),
+        "code_insee": _or_none(structure.insee_code),
+        "adresse": _or_none(structure.street),
+        "complement_adresse": _or_none(structure.address_complement),
+        "longitude": structure.longitude,
+        "latitude": structure.latitude,
+    }
+
+
+def _permanence_closures(permanence, today):
+    """Cancellations and the host's and provider's closures, as (starts_on, ends_on, label)."""
+    closures = [(c.on_date, c.on_date, c.reason) for c in permanence.cancellations.all()]
+    for structure in (permanence.host, permanence.provider):
+        closures.extend(
+            (e.starts_on, e.ends_on, e.label) for e in structure.opening_exceptions.all()
+        )
+    return [closure for closure in closures if closure[1] >= today]
+
+
+def _permanence_description(permanence):
+    # The export is French whatever the language of the request that asked for it.
+    with translation.override("fr"):
+        text = (
+            f"{permanence.title}, tenue par {permanence.provider.name} "
+            f"à {permanence.host.name} : le {permanence.get_weekday_display()} "
+            f"de {permanence.opens:%H:%M} à {permanence.closes:%H:%M} "
+            f"({str(permanence.get_recurrence_display()).lower()})."
+        )
+        languages = [language.label for language in permanence.languages.all()]
+        if languages:
+            text = f"{text} Langues : {', '.join(languages)}."
+        if permanence.notes:
+            text = f"{text} {permanence.notes}"
+    return text[:10000]
+
+
+def _permanence_publics(permanence):
+    codes = {code for public in permanence.publics.all() for code in public.di_publics}
+    if EVERYONE in codes:
+        return [EVERYONE]
+    return sorted(codes) or None
+
+
+def _permanence_mobilisation(permanence):
+    modes = []
+    if permanence.walk_in:
+        modes.append("se-presenter")
+    if permanence.provider.phone and permanence.by_appointment:
+        modes.append("telephoner")
+    if permanence.provider.email:
+        modes.append("envoyer-un-courriel")
+    return modes or None
+
+
+def permanence_service_records(providers, base_url=""):
+    """One service per current permanence the `providers` hold at a published host.
+
+    Model instances here: permanences are few (about one host in ten holds one), and the
+    calendar's prefetches (`with_calendar`) are the ones the pages use. Five queries per
+    chunk of providers.
+    """
+    today = timezone.localdate()
+    permanences = (
+        Permanence.objects.current()
+        .filter(provider__in=providers, host__status=Status.PUBLISHED)
+        .select_related("host", "provider")
+        .prefetch_related("needs", "publics", "languages")
+        .with_calendar(today)
+        .order_by("provider__slug", "pk")
+    )
+    for permanence in permanences:
+        provider, host = permanence.provider, permanence.host
+        with translation.override("fr"):
+            ages = permanence.age_range_label()
+        precisions = []
+        if permanence.by_appointment and not permanence.walk_in:
+            precisions.append("Sur rendez-vous.")
+        themes = {theme for need in permanence.needs.all() for theme in need.di_thematiques}
+        yield {
+            "id": f"{structure_id(provider)}--permanence-{permanence.pk}",
+            "structure_id": structure_id(provider),
+            "source": source(),
+            "lien_source": f"{base_url}{host.get_absolute_url()}" if base_url else None,
+            "date_maj": _date_maj(provider),
+            "nom": _name(f"{permanence.title} — {host.name}"),
+            "description": _permanence_description(permanence),
+            "type": None,
+            "thematiques": sorted(themes) or None,
+            "frais": "gratuit" if provider.is_free else "payant",
+            "frais_precisions": _or_none(provider.fees_details),
+            "publics": _permanence_publics(permanence),
+            "publics_precisions": _or_none(ages),
+            "conditions_acces": _or_none(permanence.notes),
+            **_address(host),
+            "telephone": _or_none(provider.phone),
+            "courriel": _or_none(provider.email),
+            "horaires_accueil": format_permanence_hours(
+                permanence, _permanence_closures(permanence, today), since=today
+            ),
+            "modes_accueil": ["en-presentiel"],
+            "zone_eligibilite": [host.insee_code] if host.insee_code else None,
+            "contact_nom_prenom": None,
+            "lien_mobilisation": None,
+            "modes_mobilisation": _permanence_mobilisation(permanence),
+            "mobilisable_par": ["professionnels", "usagers"],
             "mobilisation_precisions": " ".join(precisions) or None,
             "volume_horaire_hebdomadaire": None,
             "nombre_semaines": None,

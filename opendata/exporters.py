@@ -24,15 +24,20 @@ FORMATS = {
 }
 
 
-def with_related(queryset):
-    """(structure, related) pairs, ordered by slug, loaded chunk by chunk."""
+def related_chunks(queryset):
+    """Lists of (structure, related) pairs, ordered by slug, loaded chunk by chunk."""
     loader = RelatedLoader()
     # search_text is only for searching: not worth carrying through an export.
     rows = queryset.select_related(None).defer("search_text").order_by("slug")
     for chunk in chunked(rows, CHUNK_SIZE):
         related = loader.load(chunk)
-        for structure in chunk:
-            yield structure, related[structure.pk]
+        yield [(structure, related[structure.pk]) for structure in chunk]
+
+
+def with_related(queryset):
+    """(structure, related) pairs, ordered by slug, loaded chunk by chunk."""
+    for chunk in related_chunks(queryset):
+        yield from chunk
 
 
 def _json_array(items):
@@ -75,12 +80,18 @@ def data_inclusion_structures_chunks(queryset, base_url=""):
     )
 
 
+def _data_inclusion_services(queryset, base_url):
+    """Each chunk's services by need, then the permanences its structures hold elsewhere."""
+    for chunk in related_chunks(queryset):
+        for structure, related in chunk:
+            yield from datainclusion.service_records(structure, related, base_url)
+        yield from datainclusion.permanence_service_records(
+            [structure for structure, _related in chunk], base_url
+        )
+
+
 def data_inclusion_services_chunks(queryset, base_url=""):
-    return _json_array(
-        service
-        for s, r in with_related(queryset)
-        for service in datainclusion.service_records(s, r, base_url)
-    )
+    return _json_array(_data_inclusion_services(queryset, base_url))
 
 
 def chunks(format, queryset, base_url=""):

@@ -32,7 +32,7 @@ import opening_hours
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.enums import ExceptionKind, HolidaysRule
+from actors.enums import ExceptionKind, HolidaysRule, Recurrence
 from actors.hours import public_holiday
 
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -133,6 +133,42 @@ def format_opening_hours(slots, exceptions, holidays_rule, *, since=None):
             f"{_comment(special['label'])}"
         )
     return "; ".join(rules + closures)
+
+
+# A permanence's recurrence as an OSM week or nth-weekday selector. Our even and odd
+# weeks are ISO week numbers, as OSM's `week` selector counts them.
+_WEEKS = {Recurrence.EVEN_WEEKS: "week 02-52/2 ", Recurrence.ODD_WEEKS: "week 01-53/2 "}
+_NTH = {
+    Recurrence.FIRST: "[1]",
+    Recurrence.SECOND: "[2]",
+    Recurrence.THIRD: "[3]",
+    Recurrence.FOURTH: "[4]",
+    Recurrence.LAST: "[-1]",
+}
+
+
+def format_permanence_hours(permanence, closures=(), *, since):
+    """OSM opening_hours of a permanence: its weekday and times with their recurrence and
+    dates, never on public holidays, off in school holidays when it says so, and the
+    dated `closures` from `since` on ([(starts_on, ends_on, label)]: cancellations, the
+    host's and the provider's closures)."""
+    period = ""
+    if permanence.ends_on:
+        period = f"{_dates(max(permanence.starts_on or since, since), permanence.ends_on)} "
+    elif permanence.starts_on and permanence.starts_on > since:
+        period = f"{_date(permanence.starts_on)}+ "
+    rules = [
+        f"{period}{_WEEKS.get(permanence.recurrence, '')}"
+        f"{DAYS[permanence.weekday]}{_NTH.get(permanence.recurrence, '')} "
+        f"{_times([(permanence.opens, permanence.closes)])}",
+        "PH off",
+    ]
+    if permanence.off_in_school_holidays:
+        rules.append("SH off")
+    for starts_on, ends_on, label in sorted(closures):
+        if ends_on >= since:
+            rules.append(f"{_dates(max(starts_on, since), ends_on)} off{_comment(label)}")
+    return "; ".join(rules)
 
 
 # --- Reading ---------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_the_handout_holds_what_the_visitor_needs(client, desk):
         "à 500 m d'ici, environ 9 min à pied",
         "Tram 2, arrêt fictif « Exemple »",
         "sans rendez-vous",
-        "Prochaines ouvertures",
+        "Horaires : lun.–dim.",
         "Permanence stages",
         "02 61 91 00 42",
         "À apporter : Une pièce d'identité",

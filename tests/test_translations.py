@@ -258,7 +258,7 @@ def test_the_handout_renders_in_english(client, place):
             "voie fictive de test",
             "Transport: Tram 2, arrêt Tilleuls",
             "When to go: no appointment needed.",
-            "Next opening times:",
+            "Opening hours: Mon–Sun 9:00–12:00 and 14:30–17:00",
             "Phone: 02 40 00 00 42",
             "What to bring: Une pièce d'identité",
             "Information not checked.",

@@ -1,7 +1,7 @@
 from .geocoding import GeocodedAddress
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
-from .people import Actor, Permanence
+from .people import Actor, Permanence, PermanenceCancellation
 from .services import Service
 from .sources import StructureSource
 from .structures import Structure, StructureQuerySet, unique_slug
@@ -17,6 +17,7 @@ __all__ = [
     "OpeningException",
     "OpeningSlot",
     "Permanence",
+    "PermanenceCancellation",
     "Public",
     "Service",
     "Structure",

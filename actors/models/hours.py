@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ExceptionKind, Weekday
+from actors.hours import format_period, format_slots
 
 
 class OpeningSlot(models.Model):
@@ -108,16 +109,13 @@ class OpeningException(models.Model):
         ]
 
     def __str__(self):
+        """ "Fermé du 24 décembre au 1er janvier", "Le 14 juillet : 10 h–12 h"."""
+        period = format_period(self.starts_on, self.ends_on)
         if self.kind == ExceptionKind.CLOSED:
-            return _("Fermé du %(start)s au %(end)s") % {
-                "start": self.starts_on,
-                "end": self.ends_on,
-            }
-        return _("Du %(start)s au %(end)s : %(opens)s–%(closes)s") % {
-            "start": self.starts_on,
-            "end": self.ends_on,
-            "opens": f"{self.opens:%H:%M}",
-            "closes": f"{self.closes:%H:%M}",
+            return _("Fermé %(period)s") % {"period": period}
+        return _("%(period)s : %(hours)s") % {
+            "period": period[:1].upper() + period[1:],
+            "hours": format_slots([(self.opens, self.closes)]),
         }
 
     def clean(self):

@@ -1,12 +1,49 @@
+import collections
 import contextlib
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from actors.enums import ContactVisibility, Recurrence, Weekday
+from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
+from actors.hours import public_holiday, school_holiday
 from actors.phones import PhoneValidator, normalize_phone
+
+from .hours import OpeningException
+
+MAX_AGE = 120
+
+
+class Upcoming(collections.namedtuple("Upcoming", "dates skipped")):
+    """The next sessions of a permanence, and the scheduled ones that will not take place
+    before the last of them: [(date, Skip)]."""
+
+    @property
+    def skipped_runs(self):
+        """[(first date, last date, Skip)]: consecutive skipped sessions for the same reason
+        as one period ("du 7 juillet au 25 août (Vacances d'été)"), not eight dates."""
+        runs = []
+        for day, skip in self.skipped:
+            if runs and runs[-1][2] == skip:
+                runs[-1][1] = day
+            else:
+                runs.append([day, day, skip])
+        return [tuple(run) for run in runs]
+
+
+class Skip(collections.namedtuple("Skip", "kind label")):
+    """Why a session is skipped; `label` is French data (a holiday's name, a closure's or
+    a cancellation's reason), possibly empty."""
+
+    CANCELLED = "cancelled"
+    PUBLIC_HOLIDAY = "public-holiday"
+    CLOSED = "closed"
+    SCHOOL_HOLIDAYS = "school-holidays"
 
 
 class ActorQuerySet(models.QuerySet):
@@ -79,13 +116,31 @@ class Actor(models.Model):
 class PermanenceQuerySet(models.QuerySet):
     def current(self, on=None):
         """Permanences running on the given date (default: today, Europe/Paris)."""
-        from django.utils import timezone
-
         on = on or timezone.localdate()
         return self.filter(
             models.Q(starts_on__isnull=True) | models.Q(starts_on__lte=on),
             models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=on),
         )
+
+    def with_calendar(self, on=None):
+        """What `Permanence.upcoming` reads, in three queries for the whole list: the
+        cancellations and the host's and provider's closures from `on` (default today)."""
+        return self.prefetch_related(*calendar_prefetches(on))
+
+
+def calendar_prefetches(on=None):
+    """The prefetches of `PermanenceQuerySet.with_calendar`, also for
+    `prefetch_related_objects` on permanences already loaded (the handout's)."""
+    on = on or timezone.localdate()
+    closures = OpeningException.objects.filter(kind=ExceptionKind.CLOSED, ends_on__gte=on)
+    return [
+        models.Prefetch(
+            "cancellations",
+            queryset=PermanenceCancellation.objects.filter(on_date__gte=on),
+        ),
+        models.Prefetch("host__opening_exceptions", queryset=closures),
+        models.Prefetch("provider__opening_exceptions", queryset=closures),
+    ]
 
 
 class Permanence(models.Model):
@@ -138,6 +193,35 @@ class Permanence(models.Model):
     walk_in = models.BooleanField(_("sans rendez-vous"), default=False)
     by_appointment = models.BooleanField(_("sur rendez-vous"), default=True)
     notes = models.CharField(_("informations pratiques"), max_length=300, blank=True)
+    languages = models.ManyToManyField(
+        "actors.Language",
+        blank=True,
+        related_name="permanences",
+        verbose_name=_("langues parlées"),
+        help_text=_("Langues dans lesquelles la personne peut être reçue, en plus du français."),
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("âge minimum"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_AGE)],
+        help_text=_("En années, inclus. Vide : pas d'âge minimum."),
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("âge maximum"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_AGE)],
+        help_text=_("En années, inclus (ex. : 25 pour une Mission locale). Vide : pas de limite."),
+    )
+    off_in_school_holidays = models.BooleanField(
+        _("pas pendant les vacances scolaires"),
+        default=False,
+        help_text=_(
+            "Les séances qui tombent pendant les vacances scolaires de la zone B (Nantes) "
+            "ne sont pas annoncées. Les jours fériés ne le sont jamais."
+        ),
+    )
 
     objects = PermanenceQuerySet.as_manager()
 
@@ -167,6 +251,17 @@ class Permanence(models.Model):
                 name="permanence_host_is_not_provider",
                 condition=~models.Q(host=models.F("provider")),
             ),
+            models.CheckConstraint(
+                name="permanence_age_range_in_order",
+                condition=models.Q(min_age__isnull=True)
+                | models.Q(max_age__isnull=True)
+                | models.Q(min_age__lte=models.F("max_age")),
+            ),
+            models.CheckConstraint(
+                name="permanence_ages_plausible",
+                condition=(models.Q(min_age__isnull=True) | models.Q(min_age__lte=MAX_AGE))
+                & (models.Q(max_age__isnull=True) | models.Q(max_age__lte=MAX_AGE)),
+            ),
         ]
 
     def __str__(self):
@@ -182,6 +277,8 @@ class Permanence(models.Model):
             errors["provider"] = _(
                 "Une permanence se tient dans une autre structure que celle qui la propose."
             )
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = _("L'âge maximum doit être supérieur ou égal à l'âge minimum.")
         if self.actor_id and self.provider_id and self.actor.structure_id != self.provider_id:
             errors["actor"] = _(
                 "Ce professionnel n'appartient pas à la structure qui tient la permanence."
@@ -210,13 +307,131 @@ class Permanence(models.Model):
             Recurrence.FOURTH,
         ].index(self.recurrence)
 
-    def next_dates(self, after, count=3, horizon_days=120):
-        """The next `count` dates on or after `after` (within a horizon)."""
-        found = []
-        day = after + datetime.timedelta(days=(self.weekday - after.weekday()) % 7)
-        end = after + datetime.timedelta(days=horizon_days)
-        while day <= end and len(found) < count:
+    def _scheduled(self, start, horizon_days):
+        """The dates of the schedule from `start`, before any calendar is looked at."""
+        day = start + datetime.timedelta(days=(self.weekday - start.weekday()) % 7)
+        end = start + datetime.timedelta(days=horizon_days)
+        while day <= end:
             if self.occurs_on(day):
-                found.append(day)
+                yield day
             day += datetime.timedelta(days=7)
-        return found
+
+    def skip_reason(self, day):
+        """Why a scheduled session does not take place on this date (a `Skip`), or None.
+
+        In order: a cancellation entered for the date, the school holidays (zone B) when
+        the permanence stops during them (a public holiday inside them is part of them:
+        the summer reads as one period), a public holiday, a dated closure of the host or
+        of the provider. Reads `cancellations` and both structures' `opening_exceptions`
+        (prefetched by `with_calendar`, else one query each).
+        """
+        for cancellation in self.cancellations.all():
+            if cancellation.on_date == day:
+                return Skip(Skip.CANCELLED, cancellation.reason)
+        if self.off_in_school_holidays:
+            name = school_holiday(day)
+            if name:
+                return Skip(Skip.SCHOOL_HOLIDAYS, name)
+        holiday = public_holiday(day)
+        if holiday:
+            return Skip(Skip.PUBLIC_HOLIDAY, holiday)
+        for structure in (self.host, self.provider):
+            for closure in structure.opening_exceptions.all():
+                if (
+                    closure.kind == ExceptionKind.CLOSED
+                    and closure.starts_on <= day <= closure.ends_on
+                ):
+                    return Skip(Skip.CLOSED, closure.label)
+        return None
+
+    def upcoming(self, now=None, count=3, horizon_days=120):
+        """The next `count` sessions from `now` (default: now, Europe/Paris) and the
+        scheduled ones skipped on the way. A session ended today is not "next"."""
+        now = timezone.localtime(now)
+        today, time = now.date(), now.time().replace(tzinfo=None)
+        dates, skipped = [], []
+        for day in self._scheduled(today, horizon_days):
+            if day == today and self.closes <= time:
+                continue
+            reason = self.skip_reason(day)
+            if reason:
+                skipped.append((day, reason))
+                continue
+            dates.append(day)
+            if len(dates) >= count:
+                break
+        return Upcoming(dates, skipped)
+
+    def next_dates(self, after=None, count=3, horizon_days=120):
+        """The next `count` session dates on or after the date `after` (default: from now,
+        so that a session already over today is left out), calendar included."""
+        if after is None:
+            return self.upcoming(count=count, horizon_days=horizon_days).dates
+        start = timezone.make_aware(datetime.datetime.combine(after, datetime.time.min))
+        return self.upcoming(start, count=count, horizon_days=horizon_days).dates
+
+    def age_range_label(self):
+        """ "De 16 à 25 ans", "Dès 16 ans", "Jusqu'à 25 ans", or "" for everyone."""
+        low, high = self.min_age, self.max_age
+        if low is not None and high is not None:
+            if low == high:
+                return ngettext("%(age)d an", "%(age)d ans", low) % {"age": low}
+            return gettext("De %(min)d à %(max)d ans") % {"min": low, "max": high}
+        if low is not None:
+            return ngettext("Dès %(age)d an", "Dès %(age)d ans", low) % {"age": low}
+        if high is not None:
+            return ngettext("Jusqu'à %(age)d an", "Jusqu'à %(age)d ans", high) % {"age": high}
+        return ""
+
+
+class PermanenceCancellation(models.Model):
+    """A dated session that will not take place (the adviser is ill, the room is taken)."""
+
+    permanence = models.ForeignKey(
+        Permanence,
+        on_delete=models.CASCADE,
+        related_name="cancellations",
+        verbose_name=_("permanence"),
+    )
+    on_date = models.DateField(
+        _("date annulée"),
+        help_text=_("Une date où la permanence devait avoir lieu : elle n'est plus annoncée."),
+    )
+    reason = models.CharField(
+        _("motif"),
+        max_length=200,
+        blank=True,
+        help_text=_("Affiché au public, ex. : « conseillère absente »."),
+    )
+    created_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisie par"),
+    )
+
+    class Meta:
+        verbose_name = _("séance annulée")
+        verbose_name_plural = _("séances annulées")
+        ordering = ["permanence_id", "on_date"]
+        constraints = [
+            # Also the index of `with_calendar`'s lookup by permanence.
+            models.UniqueConstraint(
+                fields=["permanence", "on_date"], name="permanence_cancellation_unique_date"
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("%(permanence)s annulée le %(date)s") % {
+            "permanence": self.permanence.title,
+            "date": self.on_date,
+        }
+
+    def clean(self):
+        if self.permanence_id and self.on_date and not self.permanence.occurs_on(self.on_date):
+            raise ValidationError(
+                {"on_date": _("La permanence n'a pas lieu ce jour-là : vérifiez la date.")}
+            )

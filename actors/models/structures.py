@@ -142,15 +142,16 @@ class StructureQuerySet(models.QuerySet):
                 models.Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
                 models.Prefetch(
                     "hosted_permanences",
-                    queryset=current.select_related("provider", "actor", "host").prefetch_related(
-                        "needs", "publics"
-                    ),
+                    queryset=current.select_related("provider", "actor", "host")
+                    .prefetch_related("needs", "publics", "languages")
+                    .with_calendar(),
                 ),
                 models.Prefetch(
                     "held_permanences",
                     queryset=current.filter(host__status=Status.PUBLISHED)
                     .select_related("host", "actor", "provider")
-                    .prefetch_related("needs"),
+                    .prefetch_related("needs", "publics", "languages")
+                    .with_calendar(),
                 ),
             )
         )
@@ -585,6 +586,30 @@ class Structure(models.Model):
 
     def get_absolute_url(self):
         return reverse("actors:structure", args=[self.slug])
+
+    @property
+    def is_closed(self):
+        """Archived: the place no longer receives the public (its page says so, with others)."""
+        return self.status == Status.ARCHIVED
+
+    # Where an archived entry's page looks for places that replace it: a long walk or a tram.
+    REPLACEMENTS_RADIUS_KM = 10
+
+    def replacements(self, limit=5):
+        """The nearest published places serving the same needs (of the same kind when it
+        listed none), nearest first with their `distance`: what the page of a closed place
+        offers, so that an old handout's QR code still helps. From the place's position,
+        else its quartier's centre; [] without either."""
+        lat, lon = self.latitude, self.longitude
+        if lat is None and self.neighbourhood_id:
+            lat = self.neighbourhood.centroid_latitude
+            lon = self.neighbourhood.centroid_longitude
+        if lat is None:
+            return []
+        candidates = Structure.objects.published().exclude(pk=self.pk)
+        needs = list(self.needs.all())
+        candidates = candidates.serving(needs) if needs else candidates.filter(kind=self.kind)
+        return candidates.nearest(lat, lon, self.REPLACEMENTS_RADIUS_KM, limit)
 
     # --- Validation and derived fields ------------------------------------------------
 

@@ -1,12 +1,14 @@
+import datetime
+
 from django import template
 from django.forms.utils import flatatt
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actors import geo, phones
-from actors.hours import format_time
+from actors.hours import format_day, format_period, format_time
 
 register = template.Library()
 
@@ -56,6 +58,23 @@ def walking(distance_m):
 @register.filter
 def hhmm(value):
     return format_time(value)
+
+
+@register.filter
+def day(value, weekday=""):
+    """`{{ date|day }}` "1er décembre", `{{ date|day:"weekday" }}` "mardi 1er décembre"; an
+    aware datetime is read in local time."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_day(value, weekday=bool(weekday))
+
+
+@register.filter
+def period(exception):
+    """ "du 24 décembre au 1er janvier" of anything with starts_on and ends_on."""
+    return format_period(exception.starts_on, exception.ends_on)
 
 
 @register.filter

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from actors.enums import Status
 from tests.e2e.site import (
     make_breil,
     partner_pages,
@@ -21,6 +22,7 @@ from tests.e2e.site import (
     sign_in_partner_a,
     speak,
 )
+from tests.factories import BREIL_CENTRE, make_structure
 from tests.transit_feed import FEED_DIR
 from transit.importer import import_feed
 
@@ -197,6 +199,18 @@ def test_every_public_page_is_accessible(
     # A search to correct: its errors tied to their fields.
     for url in [f"{reverse('actors:search')}?rayon=abc&besoin=inexistant&lat=abc&lon=1"]:
         check_page(page, url, problems, notes, language, status=400)
+        checked.append(url)
+
+    # Error pages: an unknown address, and a closed place with its nearest replacements.
+    closed = make_structure(
+        name="Lieu fermé (exemple)",
+        needs=["stage-de-3e"],
+        status=Status.ARCHIVED,
+        at=BREIL_CENTRE,
+        is_example=True,
+    )
+    for url, status in [("/nexiste-pas/", 404), (closed.get_absolute_url(), 410)]:
+        check_page(page, url, problems, notes, language, status=status)
         checked.append(url)
 
     sign_in_partner_a(page, language)

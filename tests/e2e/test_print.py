@@ -149,3 +149,39 @@ def test_the_handout_prints_each_address_on_as_few_a4_pages_as_it_can(
         assert whole.count(True) == 1, f"{place.name} is cut across pages"
     small = sorted({(text, size) for text, size in text_sizes(pdf) if size < MIN_PRINT_PT})
     assert not small, f"printed below {MIN_PRINT_PT} pt: {small[:10]}"
+
+
+def test_three_full_entries_with_permanences_and_closures_print_on_one_a4_page(
+    full_sheet, live_server, context, page
+):
+    """The three places as they read at their longest: the need explained, a closure ahead,
+    permanences with their ages, languages and a cancelled session, what to bring."""
+    from actors.models import Language, OpeningException, PermanenceCancellation
+
+    desk, places = full_sheet
+    for place in places[:3]:
+        OpeningException.objects.create(
+            structure=place,
+            starts_on=datetime.date.today() + datetime.timedelta(days=20),
+            ends_on=datetime.date.today() + datetime.timedelta(days=30),
+            label="Congés d'hiver",
+        )
+        place.what_to_bring = "Une pièce d'identité et le dernier bulletin scolaire"
+        place.save()
+        for permanence in place.hosted_permanences.all():
+            permanence.min_age, permanence.max_age = 16, 25
+            permanence.save()
+            permanence.languages.set(Language.objects.filter(slug__in=["en", "ar"]))
+            PermanenceCancellation.objects.create(
+                permanence=permanence, on_date=permanence.next_dates()[0], reason="Salle prise"
+            )
+    fill_the_sheet(page, desk, places[:3])
+    page.goto("/selection/fiche/")
+    expect(page.locator(".handout-entry")).to_have_count(3)
+    expect(page.locator(".handout-entry").first).to_contain_text("Salle prise")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    printed = pages_of(pdf)
+    assert len(printed) == 1, f"three full places print on {len(printed)} pages: {printed[1:]}"
+    for place in places[:3]:
+        assert squeezed(place.name) in squeezed(printed[0]), place.name

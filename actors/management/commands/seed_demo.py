@@ -575,6 +575,12 @@ class Command(BaseCommand):
                     walk_in=rng.random() < 0.5,
                     by_appointment=rng.random() < 0.7,
                     notes="Permanence fictive de démonstration",
+                    # The Missions locales' public, without a draw: the demo stays the same.
+                    **(
+                        {"min_age": 16, "max_age": 25}
+                        if provider.kind == StructureKind.MISSION_LOCALE
+                        else {}
+                    ),
                 )
             )
             permanence_needs.append(rng.sample(provider_needs, k=min(2, len(provider_needs))))
