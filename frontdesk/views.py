@@ -272,7 +272,12 @@ def handout(request):
     return render(
         request,
         "frontdesk/handout.html",
-        {"entries": entries, "desk": desk, "printed_on": timezone.localtime(now)},
+        {
+            "entries": entries,
+            "structures": [entry["structure"] for entry in entries],
+            "desk": desk,
+            "printed_on": timezone.localtime(now),
+        },
     )
 
 

@@ -381,3 +381,13 @@ def test_the_printed_neighbourhood_guide_says_how_to_get_there_in_words(client, 
 
     assert "Tram T9 — Station Fictive Breil, 2 min à pied (réseau fictif)" in page
     assert "Bus B99 — Arrêt Fictif Barberie, 4 min à pied (réseau fictif)" in page
+
+
+def test_the_handout_says_in_words_which_stop_and_line_to_take(client, feed_path):
+    place = make_structure(name="Lieu près du tram (exemple)", at=BREIL_CENTRE)
+    import_feed(feed_path, "fictif")
+    client.post(reverse("frontdesk:selection-add"), {"slug": place.slug})
+
+    page = client.get(reverse("frontdesk:handout")).content.decode()
+
+    assert "Tram T9 — Station Fictive Breil, 2 min à pied" in page

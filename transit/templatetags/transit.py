@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from actors.geo import walking_minutes
 from actors.templatetags.guide import french_lang
 from transit.models import Feed
-from transit.nearby import stops_for
+from transit.nearby import stops_for, stops_line
 from transit.rides import rides_for
 
 register = template.Library()
@@ -109,3 +109,15 @@ def transit_sources():
     """The networks read, for /a-propos/donnees/: who publishes them, under which
     licence, which version."""
     return {"feeds": Feed.objects.all()}
+
+
+@register.simple_tag(takes_context=True)
+def stops_in_words(context, structure, places=(), most=2):
+    """The nearest stops of a place in words, for print (the handout). ``places``: every
+    structure of the page, whose stops are read once, in one query."""
+    kept = context.render_context.setdefault("transit_stops", {})
+    if structure.pk not in kept:
+        pks = {structure.pk, *(place.pk for place in places)}
+        kept.update({pk: [] for pk in pks})
+        kept.update(stops_for(list(pks)))
+    return [stops_line(stop) for stop in kept[structure.pk][:most]]
