@@ -15,8 +15,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from actors import vocabulary
 from actors.enums import StructureKind, Weekday, Wheelchair
@@ -161,6 +164,23 @@ class VocabularyMultipleFilter(Shown, django_filters.Filter):
     many = True
 
 
+def _lazy_format(message, **values):
+    """`message % values`, translated when shown (in the language of that request)."""
+    return lazy(lambda: str(message) % values, str)()
+
+
+class SharedFields(dict):
+    """A form's fields that its instances share instead of deep-copying them.
+
+    Django's Form deep-copies its fields for every instance, so that one request may
+    change them; the search form never does (its choices are read from
+    actors.vocabulary when a value is checked), and the copy of its fifteen fields was
+    a good part of validating a search."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class SearchForm(forms.Form):
     """The FilterSet's form: French messages for numbers, and lat/lon go together.
 
@@ -180,17 +200,24 @@ class SearchForm(forms.Form):
         "lon": _("La longitude doit être comprise entre -180 et 180."),
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, message in self.MESSAGES.items():
-            self.fields[name].error_messages.update(min_value=message, max_value=message)
-        self.fields["rayon"].error_messages.update(
+    @classmethod
+    def with_messages(cls):
+        """The form with the search's own messages, set once on its fields (a form built
+        per request deep-copied them, with every field, for every search)."""
+        for name, message in cls.MESSAGES.items():
+            cls.base_fields[name].error_messages.update(min_value=message, max_value=message)
+        cls.base_fields["rayon"].error_messages.update(
             min_value=_("Le rayon doit être d'au moins 0,1 km."),
-            max_value=_("Le rayon ne peut pas dépasser %(max)s km.") % {"max": MAX_RADIUS_KM},
+            max_value=_lazy_format(
+                _("Le rayon ne peut pas dépasser %(max)s km."), max=MAX_RADIUS_KM
+            ),
         )
-        self.fields["q"].error_messages["max_length"] = _(
-            "La recherche est trop longue (%(max)s caractères au plus)."
-        ) % {"max": Q_MAX_LENGTH}
+        cls.base_fields["q"].error_messages["max_length"] = _lazy_format(
+            _("La recherche est trop longue (%(max)s caractères au plus)."), max=Q_MAX_LENGTH
+        )
+        # Nothing changes a field per request: each form shares them (see SharedFields).
+        cls.base_fields = SharedFields(cls.base_fields)
+        return cls
 
     def clean(self):
         cleaned = super().clean()
@@ -316,6 +343,11 @@ class StructureFilter(django_filters.FilterSet):
 
     MULTIPLE = ("besoin", "public", "type", "langue")
 
+    @classmethod
+    def narrowing(cls):
+        """The parameters that narrow the list (the others say where distances start)."""
+        return tuple(name for name, f in cls.base_filters.items() if f.method is not _ignore)
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
             queryset = Structure.objects.published()
@@ -325,7 +357,36 @@ class StructureFilter(django_filters.FilterSet):
             for name in self.MULTIPLE:
                 if name in data:
                     data.setlist(name, [value for value in data.getlist(name) if value.strip()])
-        super().__init__(data, queryset, request=request, prefix=prefix)
+        # As django-filter's own __init__, without its deep copy of every filter for every
+        # search: the declared filters are shared (nothing changes them per request), and
+        # filter_queryset() below hands each its FilterSet instead of setting `parent`.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
+
+    _form_class = None
+
+    def get_form_class(self):
+        """The form, built once per process from the filters' fields (django-filter built
+        a new class, and fifteen fields, for every search)."""
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class().with_messages()
+        return cls._form_class
+
+    def filter_queryset(self, queryset):
+        for name, value in self.form.cleaned_data.items():
+            filter_ = self.filters[name]
+            method = filter_.method
+            if method is None:
+                queryset = filter_.filter(queryset, value)
+            elif value not in EMPTY_VALUES:
+                method = method if callable(method) else getattr(self, method)
+                queryset = method(queryset, filter_.field_name, value)
+        return queryset
 
     # --- Filters --------------------------------------------------------------------
 

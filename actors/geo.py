@@ -78,24 +78,29 @@ class Haversine(Func):
     output_field = FloatField()
 
     def __init__(self, lat, lon, lat_field="latitude", lon_field="longitude"):
-        self.phi0 = math.radians(lat)
-        self.lambda0 = math.radians(lon)
+        self.phi0, self.lambda0 = radians_of(lat, lon)
         super().__init__(F(lat_field), F(lon_field))
 
     def as_sql(self, compiler, connection, **extra_context):
         (lat_sql, lat_params), (lon_sql, lon_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = (
-            f"(%s * ASIN(SQRT(POWER(SIN((RADIANS({lat_sql}) - %s) / 2.0), 2)"
-            f" + %s * COS(RADIANS({lat_sql})) * POWER(SIN((RADIANS({lon_sql}) - %s) / 2.0), 2))))"
-        )
-        params = [2 * EARTH_RADIUS_M, *lat_params, self.phi0, math.cos(self.phi0)] + [
-            *lat_params,
-            *lon_params,
-            self.lambda0,
-        ]
-        return sql, params
+        assert not lat_params and not lon_params  # plain columns
+        return haversine_sql(lat_sql, lon_sql, self.phi0, self.lambda0)
+
+
+def radians_of(lat, lon):
+    return math.radians(lat), math.radians(lon)
+
+
+def haversine_sql(lat_sql, lon_sql, phi0, lambda0):
+    """The SQL of haversine_m() from the point (phi0, lambda0), in radians, to the columns
+    `lat_sql`, `lon_sql` (degrees): (sql, params). Also written out by actors.proximity."""
+    sql = (
+        f"(%s * ASIN(SQRT(POWER(SIN((RADIANS({lat_sql}) - %s) / 2.0), 2)"
+        f" + %s * COS(RADIANS({lat_sql})) * POWER(SIN((RADIANS({lon_sql}) - %s) / 2.0), 2))))"
+    )
+    return sql, [2 * EARTH_RADIUS_M, phi0, math.cos(phi0), lambda0]
 
 
 def distance_expression(lat, lon, lat_field="latitude", lon_field="longitude"):

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from actors import proximity
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
@@ -27,6 +28,8 @@ RADIUS_STEPS_KM = (2, 3, 4, 5, 8, 12, 20, MAX_RADIUS_KM)
 # Nobody walks to the 101st place: counts stop here and lists are cut here.
 RESULT_CAP = 100
 PAGE_SIZE = 20
+# The parameters whose values are the search's filters (see _filters_key).
+NARROWING = StructureFilter.narrowing()
 
 
 class OriginKind:
@@ -224,19 +227,19 @@ def run(params, *, desk=None):
     if not filterset.is_valid():
         return search
     cleaned = filterset.form.cleaned_data
-    base = filterset.qs
     origin, search.notices, degraded = resolve_origin(cleaned, desk)
     if degraded:
         search.cache_seconds = settings.GEOCODER_PAUSE_SECONDS
     search.origin = origin
     neighbourhood = cleaned.get("quartier")
     needs = search.needs
-    if neighbourhood is not None and (origin is None or origin.kind != OriginKind.NEIGHBOURHOOD):
-        # With its own origin, a quartier narrows the list to the places inside it.
-        base = base.filter(neighbourhood=neighbourhood)
 
     if origin is None or (neighbourhood is not None and origin.kind != OriginKind.NEIGHBOURHOOD):
         # By name, or inside a quartier (a bounded list): all of it, nearest first.
+        base = filterset.qs
+        if neighbourhood is not None:
+            # With its own origin, a quartier narrows the list to the places inside it.
+            base = base.filter(neighbourhood=neighbourhood)
         if origin is None:
             results = base.order_by("name", "pk")
         else:
@@ -251,16 +254,16 @@ def run(params, *, desk=None):
             cleaned.get("rayon") or StructureFilter.base_filters["rayon"].default
         )
         lat, lon = origin.latitude, origin.longitude
-        search.count_within_radius = search.count = capped_count(
-            base.near(lat, lon, search.radius_km)
-        )
+        key = _filters_key(filterset)
+        filters = proximity.compiled_filters(key, lambda: filterset.qs)
+        count, pairs = proximity.nearest(filters, lat, lon, search.radius_km, RESULT_CAP + 1)
+        search.count_within_radius = search.count = count
         search.used_radius_km = search.radius_km
-        if search.count_within_radius < MIN_RESULTS:
+        if count < MIN_RESULTS:
             # Few places nearby: a rare need or combination of filters, asked filter-first
             # over the widest circle, in one query that also gives the rows to list.
-            search.used_radius_km, widened = _widened(
-                filterset.filter_first_qs(), lat, lon, search.radius_km
-            )
+            first = proximity.compiled_filters(key and (key, "first"), filterset.filter_first_qs)
+            search.used_radius_km, widened = _widened(first, lat, lon, search.radius_km)
             if search.used_radius_km > search.radius_km:
                 search.count = len(widened)
 
@@ -269,18 +272,31 @@ def run(params, *, desk=None):
 
             search.fetch = widened_page
         else:
-            radius = search.used_radius_km
 
             def nearest(start, stop):
-                # The `stop` nearest: never more than the circle holds, so the walk stays
-                # in it.
-                pairs = base.nearest_ids(lat, lon, radius, stop)[start:stop]
-                return Structure.objects.cards_in_order(pairs, needs)
+                return Structure.objects.cards_in_order(pairs(stop)[start:stop], needs)
 
             search.fetch = nearest
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
     return search
+
+
+def _filters_key(filterset):
+    """What a search's filters are, as a key of the compiled filters kept by the process
+    (actors.proximity), or None when they depend on the moment (open now). Today's
+    date is part of it: which permanences are current is."""
+    cleaned = filterset.form.cleaned_data
+    if cleaned.get("ouvert") == "maintenant":
+        return None
+    values = tuple((name, _plain(cleaned.get(name))) for name in NARROWING)
+    return values, timezone.localdate()
+
+
+def _plain(value):
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    return getattr(value, "pk", value)
 
 
 def capped_count(queryset):
@@ -292,12 +308,12 @@ def _widened(first, lat, lon, radius_km):
     """(radius, nearest): the first radius step holding MIN_RESULTS places, and its (at most
     RESULT_CAP + 1) nearest (pk, distance) pairs, from one query over the widest circle.
 
-    `first` is the search's queryset asked filter-first (StructureFilter.filter_first_qs):
+    `first` is the search's filters asked filter-first (StructureFilter.filter_first_qs):
     reached only when fewer than MIN_RESULTS places match within the radius asked for,
     so the matches are few near here; asked place-first, every place of the 30 km
     circle was tested, once per widening step.
     """
-    rows = list(first.near(lat, lon, MAX_RADIUS_KM).values_list("pk", "distance")[: RESULT_CAP + 1])
+    rows = proximity.circle(first, lat, lon, MAX_RADIUS_KM, RESULT_CAP + 1)
     if len(rows) < MIN_RESULTS:
         return MAX_RADIUS_KM, rows
     fifth = rows[MIN_RESULTS - 1][1]

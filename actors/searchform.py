@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from actors import vocabulary
@@ -138,12 +139,32 @@ class SearchFormView:
         return filter_.empty_label
 
     def _options(self, name, value, filter_):
+        """The options, the chosen one marked: the list is written once per language and
+        vocabulary (some hundred escaped options, the same for every search)."""
+        html = self._all_options(name, filter_)
+        if value:
+            marker = format_html('<option value="{}"', value)
+            html = mark_safe(html.replace(marker, f"{marker} selected", 1))
+        return html
+
+    def _all_options(self, name, filter_):
+        words = vocabulary.current()
+        written = words.__dict__.get("_form_options")
+        if written is None:
+            written = {}
+            object.__setattr__(words, "_form_options", written)  # kept with the vocabulary
+        key = (name, get_language())
+        html = written.get(key)
+        if html is None:
+            html = written[key] = self._write_options(filter_, words)
+        return html
+
+    def _write_options(self, filter_, words):
         def option(slug, label, lang=""):
-            selected = " selected" if slug == value else ""
-            return format_html('<option value="{}"{}{}>{}</option>', slug, selected, lang, label)
+            return format_html('<option value="{}"{}>{}</option>', slug, lang, label)
 
         if isinstance(filter_, VocabularyFilter | VocabularyMultipleFilter):
-            items = getattr(vocabulary.current(), filter_.extra["vocabulary"])
+            items = getattr(words, filter_.extra["vocabulary"])
             if filter_.extra["vocabulary"] == "neighbourhoods":
                 return self._grouped_by_city(items, option)
             return mark_safe(

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from actors import geo
-from actors.models import Language, Need, Neighbourhood, Public
+from actors.models import Language, Need, Neighbourhood, Public, Structure
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class Vocabulary:
 
 _lock = threading.Lock()
 _cached = {"value": None, "at": 0.0}
+_examples = {"value": None, "at": 0.0}
 
 
 def _load():
@@ -94,8 +95,31 @@ def current():
 def forget(**kwargs):
     with _lock:
         _cached["value"] = None
+        _examples["value"] = None
 
 
+def has_example_data():
+    """Whether any published place is example data (every page then says so), at most
+    TAXONOMY_CACHE_SECONDS old: it changes when example data is seeded or removed, and a
+    page asked it with a query on every request. An example place saved or deleted in
+    this process asks again at once."""
+    value, at = _examples["value"], _examples["at"]
+    if value is None or time.monotonic() - at > settings.TAXONOMY_CACHE_SECONDS:
+        value = Structure.objects.published().filter(is_example=True).exists()
+        with _lock:
+            _examples["value"], _examples["at"] = value, time.monotonic()
+    return value
+
+
+def _forget_examples(instance, **kwargs):
+    # Only an example place can change the answer (seeding writes in bulk, without
+    # signals: the delay above covers it).
+    if instance.is_example:
+        _examples["value"] = None
+
+
+post_save.connect(_forget_examples, sender=Structure, dispatch_uid="vocabulary-examples")
+post_delete.connect(_forget_examples, sender=Structure, dispatch_uid="vocabulary-examples-del")
 for _model in (Need, Public, Language, Neighbourhood):
     post_save.connect(forget, sender=_model, dispatch_uid=f"vocabulary-{_model.__name__}")
     post_delete.connect(forget, sender=_model, dispatch_uid=f"vocabulary-del-{_model.__name__}")

@@ -105,8 +105,8 @@ def test_fewer_than_five_anywhere_goes_to_the_widest_circle_at_once(
             name=f"Loin {n}", at=offset(BREIL_CENTRE, north_m=9000 + 10 * n), needs=["stage-de-3e"]
         )
     vocabulary.current()  # kept by the process: the needs are looked up without a query
-    # The 1.5 km count and the 30 km probe.
-    with django_assert_max_num_queries(2):
+    # The 250 m circle (empty), the 1.5 km circle (fewer than five), the 30 km probe.
+    with django_assert_max_num_queries(3):
         result = run(lat=BREIL_CENTRE[0], lon=BREIL_CENTRE[1], besoin="stage-de-3e")
     assert result.count_within_radius == 0
     assert result.used_radius_km == 30

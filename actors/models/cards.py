@@ -17,6 +17,8 @@ from django.db import connections
 from django.db.models import QuerySet, sql
 from django.utils import timezone
 
+from .rows import ModelRows
+
 # Hours as plain rows: what actors.hours reads (a card shows them, nobody edits them there).
 SlotRow = namedtuple("SlotRow", "structure_id weekday opens closes")
 ExceptionRow = namedtuple("ExceptionRow", "structure_id starts_on ends_on kind opens closes label")
@@ -95,10 +97,7 @@ def attach_card_data(structures, needs=()):
                 exceptions[owner].append(row)
             else:
                 slots[owner].append(SlotRow(owner, weekday, opens, closes))
-    permanences = Permanence.objects.current().filter(host_id__in=ids).select_related("provider")
-    if needs:
-        permanences = permanences.filter(needs__in=needs).distinct()
-    permanences = list(permanences)
+    permanences = _hosted_permanences(connection, ids, needs)
     permanence_needs = defaultdict(list)
     if permanences:
         keys = [p.pk for p in permanences]
@@ -132,6 +131,76 @@ def attach_card_data(structures, needs=()):
         _store(structure, "opening_exceptions", OpeningException, exceptions[structure.pk])
         _store(structure, "hosted_permanences", Permanence, hosted[structure.pk])
     return structures
+
+
+def fetch_structures(ids, db):
+    """{pk: Structure} of these ids, every column loaded (as `in_bulk` gives them)."""
+    from actors.models import Structure
+
+    if not ids:
+        return {}
+    connection = connections[db]
+    rows = _rows(Structure)
+    marks = ", ".join(["%s"] * len(ids))
+    table = connection.ops.quote_name(Structure._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns('s', connection)} FROM {table} s WHERE s.id IN ({marks})", ids
+        )
+        found = [rows.build(list(values), db) for values in cursor.fetchall()]
+    return {structure.pk: structure for structure in found}
+
+
+def _hosted_permanences(connection, ids, needs):
+    """The current permanences hosted at these places (for one of `needs` when given),
+    each with its provider, in Permanence.Meta.ordering (what
+    `Permanence.objects.current().filter(host__in=…).select_related("provider")` gave)."""
+    from actors.models import Permanence, Structure
+
+    permanence_rows, provider_rows = _rows(Permanence), _rows(Structure)
+    quote = connection.ops.quote_name
+    today = timezone.localdate()
+    params = [*ids, today, today]
+    where = [
+        f"p.host_id IN ({', '.join(['%s'] * len(ids))})",
+        "(p.starts_on IS NULL OR p.starts_on <= %s)",
+        "(p.ends_on IS NULL OR p.ends_on >= %s)",
+    ]
+    need_ids = [getattr(need, "pk", need) for need in needs]
+    if need_ids:
+        table = quote(Permanence.needs.through._meta.db_table)
+        where.append(
+            f"EXISTS (SELECT 1 FROM {table} pn WHERE pn.permanence_id = p.id "
+            f"AND pn.need_id IN ({', '.join(['%s'] * len(need_ids))}))"
+        )
+        params += need_ids
+    sql = (
+        f"SELECT {permanence_rows.columns('p', connection)}, "
+        f"{provider_rows.columns('s', connection)} "
+        f"FROM {quote(Permanence._meta.db_table)} p "
+        f"JOIN {quote(Structure._meta.db_table)} s ON s.id = p.provider_id "
+        f"WHERE {' AND '.join(where)} ORDER BY p.weekday, p.opens, p.id"
+    )
+    db, split = connection.alias, len(permanence_rows)
+    permanences = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
+            permanence = permanence_rows.build(list(values[:split]), db)
+            provider = provider_rows.build(list(values[split:]), db)
+            permanence._state.fields_cache["provider"] = provider
+            permanences.append(permanence)
+    return permanences
+
+
+_ROWS = {}
+
+
+def _rows(model):
+    rows = _ROWS.get(model)
+    if rows is None:
+        rows = _ROWS[model] = ModelRows(model)
+    return rows
 
 
 def _time(value):

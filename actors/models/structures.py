@@ -28,7 +28,7 @@ from actors.enums import (
 from actors.phones import PhoneValidator, normalize_phone
 from actors.text import normalize
 
-from .cards import attach_card_data
+from .cards import attach_card_data, fetch_structures
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
 from .people import Permanence
@@ -221,57 +221,24 @@ class StructureQuerySet(models.QuerySet):
 
     def nearest_ids(self, lat, lon, radius_km, limit):
         """[(pk, distance in metres)] of the `limit` nearest rows within radius_km, nearest
-        first (ties by name). `limit` should not exceed what the circle holds (a search
-        counts first): on PostgreSQL the walk stops at the `limit`-th row, wherever it is.
+        first (ties by name): see actors.proximity, which writes this query out."""
+        from actors import proximity
 
-        On PostgreSQL a GiST index on each published place's point on the unit sphere
-        (structure_published_sphere_idx, migration 0008; `cube` from contrib) walks the
-        rows nearest first, so the cost is the rows returned, not the density of the
-        circle: straight-line distance through the sphere grows with the great-circle
-        one, so its order is the haversine order. (A bounding box in the same query
-        would make the planner, which cannot estimate a box of cubes, fetch and sort
-        the whole box instead; the count the caller made first bounds the walk.)
-        Elsewhere (SQLite), small circles are tried first: as soon as one holds `limit`
-        rows, they are the nearest of the big circle too (anything outside is farther),
-        and sorting a small circle is cheap.
-        """
-        if limit <= 0:
-            return []
-        if geo.sphere_index_available(self.db):
-            # Ordered by the index alone (a second key would make the planner sort the
-            # circle): equal distances, the same point, are put in name order here.
-            rows = (
-                self.with_distance(lat, lon)
-                .filter(distance__lte=radius_km * 1000)
-                .order_by(geo.SphereDistance(lat, lon))
-                .values_list("pk", "distance", "name")
-            )
-            rows = sorted(rows[:limit], key=lambda row: (row[1], row[2]))
-            return [(pk, distance) for pk, distance, _name in rows]
-        rows = []
-        for radius in geo.growing_radii(radius_km):
-            rows = list(self.near(lat, lon, radius).values_list("pk", "distance")[:limit])
-            if len(rows) >= limit or radius == radius_km:
-                break
-            if len(rows) * 8 < limit:
-                # A circle twice as wide would hold about four times as many rows,
-                # still too few: straight to the whole circle.
-                rows = list(self.near(lat, lon, radius_km).values_list("pk", "distance")[:limit])
-                break
-        return rows
+        _count, pairs = proximity.nearest(proximity.filters_of(self), lat, lon, radius_km, limit)
+        return pairs(limit)
 
     def nearest(self, lat, lon, radius_km, limit):
         """The `limit` nearest rows within radius_km, as a list, nearest first, each with its
         `distance` and what its card shows."""
-        count = self.near(lat, lon, radius_km).order_by()[:limit].count()
-        return self.model.objects.cards_in_order(self.nearest_ids(lat, lon, radius_km, count))
+        return self.model.objects.cards_in_order(self.nearest_ids(lat, lon, radius_km, limit))
 
     def cards_in_order(self, pairs, needs=()):
         """The structures of these (pk, distance) pairs, in their order, each with its
         `distance` and what its card shows (`needs`: the needs searched for, first)."""
         if not pairs:
             return []
-        by_pk = self.filter(pk__in=[pk for pk, _ in pairs]).with_card_data(needs).in_bulk()
+        by_pk = fetch_structures([pk for pk, _ in pairs], self.db)
+        attach_card_data(by_pk.values(), needs)
         rows = []
         for pk, distance in pairs:
             row = by_pk[pk]
@@ -336,14 +303,19 @@ def french_kind_label(kind):
 _KIND_LABELS = {}
 
 
-def kind_label(kind):
-    """The label of a kind code in the active language, from a map built once per language
+def kind_labels():
+    """{kind code: label} in the active language, built once per language
     (get_kind_display rebuilds the choices' dict on every call: 20 times per results page)."""
     language = translation.get_language()
     labels = _KIND_LABELS.get(language)
     if labels is None:
         labels = _KIND_LABELS[language] = {k: str(label) for k, label in StructureKind.choices}
-    return labels.get(kind, kind)
+    return labels
+
+
+def kind_label(kind):
+    """The label of a kind code in the active language."""
+    return kind_labels().get(kind, kind)
 
 
 class Structure(models.Model):
