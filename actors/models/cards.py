@@ -1,4 +1,4 @@
-"""What a result card shows, fetched for a page of structures in a constant number of queries.
+"""What a result card and a structure's page show, fetched in a constant number of queries.
 
 `prefetch_related` builds a related manager and a filtered queryset for every object
 and every relation before it stores the rows it fetched: for a page of 20 cards, some
@@ -16,6 +16,8 @@ from collections import defaultdict, namedtuple
 from django.db import connections
 from django.db.models import QuerySet, sql
 from django.utils import timezone
+
+from actors.enums import ExceptionKind, Status
 
 from .rows import ModelRows
 
@@ -216,3 +218,254 @@ def _need_order(words):
     """Needs in their display order (Need.Meta.ordering), as prefetch_related gave them."""
     rank = {need.pk: i for i, need in enumerate(words.needs.values())}
     return lambda pk: rank.get(pk, len(rank))
+
+
+def attach_detail_data(structures):
+    """Fill in what a structure's page and its API detail show, in nine queries whatever
+    the place: its needs, publics and languages, hours and upcoming exceptions, the current
+    permanences it hosts (with their provider and professional) and those it holds at
+    published places (with their host), each with its needs, publics, languages and
+    calendar (cancellations, the host's and provider's closures: what Permanence.upcoming
+    reads), its professionals in post with their needs, and its services with theirs.
+
+    Through prefetch_related this was thirteen compiled queries and their managers, two
+    thirds of the page; the rows are stored where prefetch_related stores them.
+    """
+    from actors import vocabulary
+    from actors.models import (
+        Actor,
+        Language,
+        Need,
+        OpeningException,
+        OpeningSlot,
+        Permanence,
+        PermanenceCancellation,
+        Public,
+        Service,
+        Structure,
+    )
+
+    structures = list(structures)
+    if not structures:
+        return structures
+    words = vocabulary.current()
+    db = structures[0]._state.db or Structure.objects.db
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    by_pk = {structure.pk: structure for structure in structures}
+    ids = list(by_pk)
+    today = timezone.localdate()
+
+    def marks(values):
+        return ", ".join(["%s"] * len(values))
+
+    def fetch(sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    def taxonomy(owner_column, through_tables, owner_ids):
+        """{owner id: ([need ids], [public ids], [language ids])} from the through tables."""
+        parts, params = [], []
+        for which, (through, column) in enumerate(through_tables):
+            parts.append(
+                f"SELECT {which}, {owner_column}, {column} FROM {quote(through)} "
+                f"WHERE {owner_column} IN ({marks(owner_ids)})"
+            )
+            params += owner_ids
+        found = defaultdict(lambda: ([], [], []))
+        if owner_ids:
+            for which, owner, value in fetch(" UNION ALL ".join(parts), params):
+                found[owner][which].append(value)
+        return found
+
+    need_rank = _need_order(words)
+    languages = {language.pk: language for language in words.languages.values()}
+
+    def needs_of(pks):
+        return [words.need(pk) for pk in sorted(pks, key=need_rank)]
+
+    def publics_of(pks):
+        return sorted((words.public(pk) for pk in pks), key=lambda p: (p.position, p.label))
+
+    def languages_of(pks):
+        chosen = (languages[pk] for pk in pks if pk in languages)
+        return sorted(chosen, key=lambda lang: (lang.position, lang.label))
+
+    # 1. The places' needs, publics and languages.
+    m2m = Structure._meta
+    own = taxonomy(
+        "structure_id",
+        [
+            (m2m.get_field(name).remote_field.through._meta.db_table, f"{column}_id")
+            for name, column in (
+                ("needs", "need"),
+                ("publics", "public"),
+                ("languages", "language"),
+            )
+        ],
+        ids,
+    )
+    # 2. Hours: the usual week and the exceptions still to come.
+    slot_rows, exception_rows = _rows(OpeningSlot), _rows(OpeningException)
+    slots, exceptions = defaultdict(list), defaultdict(list)
+    for values in fetch(
+        f"SELECT {slot_rows.columns('o', connection)} FROM {table(OpeningSlot)} o "
+        f"WHERE o.structure_id IN ({marks(ids)}) ORDER BY o.structure_id, o.weekday, o.opens",
+        ids,
+    ):
+        slot = slot_rows.build(list(values), db)
+        slots[slot.structure_id].append(slot)
+    for values in fetch(
+        f"SELECT {exception_rows.columns('e', connection)} FROM {table(OpeningException)} e "
+        f"WHERE e.structure_id IN ({marks(ids)}) AND e.ends_on >= %s "
+        "ORDER BY e.structure_id, e.starts_on, e.opens",
+        [*ids, today],
+    ):
+        exception = exception_rows.build(list(values), db)
+        exceptions[exception.structure_id].append(exception)
+
+    # 3. Current permanences hosted here, or held by these places at published places.
+    permanence_rows, structure_rows, actor_rows = _rows(Permanence), _rows(Structure), _rows(Actor)
+    rows = fetch(
+        f"SELECT {permanence_rows.columns('p', connection)}, "
+        f"{structure_rows.columns('h', connection)}, {structure_rows.columns('v', connection)}, "
+        f"{actor_rows.columns('a', connection)} "
+        f"FROM {table(Permanence)} p "
+        f"JOIN {table(Structure)} h ON h.id = p.host_id "
+        f"JOIN {table(Structure)} v ON v.id = p.provider_id "
+        f"LEFT JOIN {table(Actor)} a ON a.id = p.actor_id "
+        f"WHERE (p.host_id IN ({marks(ids)}) OR (p.provider_id IN ({marks(ids)}) "
+        "AND h.status = %s)) "
+        "AND (p.starts_on IS NULL OR p.starts_on <= %s) AND (p.ends_on IS NULL OR p.ends_on >= %s) "
+        "ORDER BY p.weekday, p.opens, p.id",
+        [*ids, *ids, Status.PUBLISHED, today, today],
+    )
+    split = [len(permanence_rows), len(structure_rows), len(structure_rows), len(actor_rows)]
+    permanences, others = [], {}  # others: hosts and providers that are not these places
+    hosted, held = defaultdict(list), defaultdict(list)
+    for values in rows:
+        values = list(values)
+        start = 0
+        parts = []
+        for size in split:
+            parts.append(values[start : start + size])
+            start += size
+        permanence = permanence_rows.build(parts[0], db)
+        ends = {}
+        for role, part in (("host", parts[1]), ("provider", parts[2])):
+            pk = part[0]
+            if pk in by_pk:
+                ends[role] = by_pk[pk]
+            else:
+                ends[role] = others.setdefault(pk, structure_rows.build(part, db))
+        permanence._state.fields_cache["host"] = ends["host"]
+        permanence._state.fields_cache["provider"] = ends["provider"]
+        actor = actor_rows.build(parts[3], db) if parts[3][0] is not None else None
+        permanence._state.fields_cache["actor"] = actor
+        permanences.append(permanence)
+        if permanence.host_id in by_pk:
+            hosted[permanence.host_id].append(permanence)
+        if permanence.provider_id in by_pk and ends["host"].status == Status.PUBLISHED:
+            held[permanence.provider_id].append(permanence)
+    keys = [permanence.pk for permanence in permanences]
+    # 4. Their needs, publics and languages.
+    theirs = taxonomy(
+        "permanence_id",
+        [
+            (Permanence._meta.get_field(name).remote_field.through._meta.db_table, column)
+            for name, column in (
+                ("needs", "need_id"),
+                ("publics", "public_id"),
+                ("languages", "language_id"),
+            )
+        ],
+        keys,
+    )
+    # 5. Their calendar: cancellations to come, and closures of the other places involved
+    # (these places' own exceptions are all loaded above; Permanence.skip_reason keeps the
+    # closures).
+    cancellations = defaultdict(list)
+    if keys:
+        cancellation_rows = _rows(PermanenceCancellation)
+        for values in fetch(
+            f"SELECT {cancellation_rows.columns('c', connection)} "
+            f"FROM {table(PermanenceCancellation)} c WHERE c.permanence_id IN ({marks(keys)}) "
+            "AND c.on_date >= %s ORDER BY c.permanence_id, c.on_date",
+            [*keys, today],
+        ):
+            cancellation = cancellation_rows.build(list(values), db)
+            cancellations[cancellation.permanence_id].append(cancellation)
+    closures = defaultdict(list)
+    if others:
+        for values in fetch(
+            f"SELECT {exception_rows.columns('e', connection)} FROM {table(OpeningException)} e "
+            f"WHERE e.structure_id IN ({marks(others)}) AND e.kind = %s AND e.ends_on >= %s "
+            "ORDER BY e.structure_id, e.starts_on, e.opens",
+            [*others, ExceptionKind.CLOSED, today],
+        ):
+            closure = exception_rows.build(list(values), db)
+            closures[closure.structure_id].append(closure)
+    for pk, other in others.items():
+        _store(other, "opening_exceptions", OpeningException, closures[pk])
+    for permanence in permanences:
+        need_ids, public_ids, language_ids = theirs[permanence.pk]
+        _store(permanence, "needs", Need, needs_of(need_ids))
+        _store(permanence, "publics", Public, publics_of(public_ids))
+        _store(permanence, "languages", Language, languages_of(language_ids))
+        _store(permanence, "cancellations", PermanenceCancellation, cancellations[permanence.pk])
+    # 6. Professionals in post, and their needs.
+    people = defaultdict(list)
+    for values in fetch(
+        f"SELECT {actor_rows.columns('a', connection)} FROM {table(Actor)} a "
+        f"WHERE a.structure_id IN ({marks(ids)}) AND a.is_active "
+        "ORDER BY a.structure_id, a.role, a.name",
+        ids,
+    ):
+        actor = actor_rows.build(list(values), db)
+        people[actor.structure_id].append(actor)
+    actors = [actor for group in people.values() for actor in group]
+    actor_needs = taxonomy(
+        "actor_id",
+        [(Actor._meta.get_field("needs").remote_field.through._meta.db_table, "need_id")],
+        [actor.pk for actor in actors],
+    )
+    for actor in actors:
+        _store(actor, "needs", Need, needs_of(actor_needs[actor.pk][0]))
+    # 7. Services, and their needs.
+    service_rows = _rows(Service)
+    services = defaultdict(list)
+    for values in fetch(
+        f"SELECT {service_rows.columns('s', connection)} FROM {table(Service)} s "
+        f"WHERE s.structure_id IN ({marks(ids)}) ORDER BY s.structure_id, s.name",
+        ids,
+    ):
+        service = service_rows.build(list(values), db)
+        services[service.structure_id].append(service)
+    service_needs = taxonomy(
+        "service_id",
+        [(Service._meta.get_field("needs").remote_field.through._meta.db_table, "need_id")],
+        [service.pk for group in services.values() for service in group],
+    )
+    for group in services.values():
+        for service in group:
+            _store(service, "needs", Need, needs_of(service_needs[service.pk][0]))
+
+    for structure in structures:
+        structure._state.fields_cache["neighbourhood"] = words.neighbourhood(
+            structure.neighbourhood_id
+        )
+        need_ids, public_ids, language_ids = own[structure.pk]
+        _store(structure, "needs", Need, needs_of(need_ids))
+        _store(structure, "publics", Public, publics_of(public_ids))
+        _store(structure, "languages", Language, languages_of(language_ids))
+        _store(structure, "opening_slots", OpeningSlot, slots[structure.pk])
+        _store(structure, "opening_exceptions", OpeningException, exceptions[structure.pk])
+        _store(structure, "hosted_permanences", Permanence, hosted[structure.pk])
+        _store(structure, "held_permanences", Permanence, held[structure.pk])
+        _store(structure, "actors", Actor, people[structure.pk])
+        _store(structure, "services", Service, services[structure.pk])
+    return structures

@@ -28,7 +28,7 @@ from actors.enums import (
 from actors.phones import PhoneValidator, normalize_phone
 from actors.text import normalize
 
-from .cards import attach_card_data, fetch_structures
+from .cards import attach_card_data, attach_detail_data, fetch_structures
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
 from .people import Permanence
@@ -92,11 +92,12 @@ def serving_condition(needs, on=None, first=False):
 
 
 class StructureQuerySet(models.QuerySet):
-    _card_needs = None  # set by with_card_data(): the rows get their card data when fetched
+    # Set by with_card_data() / with_detail_data(): what the rows get when fetched.
+    _page_data = None
 
     def _clone(self):
         clone = super()._clone()
-        clone._card_needs = self._card_needs
+        clone._page_data = self._page_data
         return clone
 
     def _fetch_all(self):
@@ -104,57 +105,31 @@ class StructureQuerySet(models.QuerySet):
         super()._fetch_all()
         if (
             fresh
-            and self._card_needs is not None
+            and self._page_data is not None
             and self._iterable_class is models.query.ModelIterable
         ):
-            attach_card_data(self._result_cache, self._card_needs)
+            what, needs = self._page_data
+            if what == "detail":
+                attach_detail_data(self._result_cache)
+            else:
+                attach_card_data(self._result_cache, needs)
 
     def with_card_data(self, needs=()):
         """What a result card and an API summary show (the quartier, needs, publics, hours,
         upcoming exceptions, the current permanences hosted here, limited to `needs` when
         given), in four or five queries for the whole page: see actors.models.cards."""
         clone = self._chain()
-        clone._card_needs = tuple(needs)
+        clone._page_data = ("cards", tuple(needs))
         return clone
 
     def with_detail_data(self):
         """What a structure's page and its API detail show: the card's data, plus its
         languages, active professionals, services and the current permanences it hosts
-        and holds (elsewhere, at published places only)."""
-        from actors.models import Actor, Service
-
-        current = Permanence.objects.current()
-        return (
-            self.with_neighbourhood()
-            .select_related("parent")
-            .prefetch_related(
-                "needs",
-                "publics",
-                "languages",
-                "opening_slots",
-                models.Prefetch(
-                    "opening_exceptions",
-                    queryset=OpeningException.objects.filter(ends_on__gte=timezone.localdate()),
-                ),
-                models.Prefetch(
-                    "actors", queryset=Actor.objects.active().prefetch_related("needs")
-                ),
-                models.Prefetch("services", queryset=Service.objects.prefetch_related("needs")),
-                models.Prefetch(
-                    "hosted_permanences",
-                    queryset=current.select_related("provider", "actor", "host")
-                    .prefetch_related("needs", "publics", "languages")
-                    .with_calendar(),
-                ),
-                models.Prefetch(
-                    "held_permanences",
-                    queryset=current.filter(host__status=Status.PUBLISHED)
-                    .select_related("host", "actor", "provider")
-                    .prefetch_related("needs", "publics", "languages")
-                    .with_calendar(),
-                ),
-            )
-        )
+        and holds (elsewhere, at published places only), with their calendars, in a fixed
+        number of queries: see actors.models.cards.attach_detail_data."""
+        clone = self._chain()
+        clone._page_data = ("detail", ())
+        return clone
 
     def published(self):
         return self.filter(status=Status.PUBLISHED)
