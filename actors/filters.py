@@ -110,13 +110,24 @@ class Shown:
     for the conditions' checkboxes; None: not in the form). `empty_label`: the option
     that means "any". `hint`: the help text under the label. `wide`: the field takes
     the form's whole width. `attrs`: more attributes of a text input (its type…).
+    `looks_elsewhere`: the filter reads other tables (a subquery per place), so it is
+    applied after those on the place's own columns.
     """
 
     def __init__(
-        self, *args, group=None, empty_label=None, hint=None, wide=False, attrs=None, **kwargs
+        self,
+        *args,
+        group=None,
+        empty_label=None,
+        hint=None,
+        wide=False,
+        attrs=None,
+        looks_elsewhere=False,
+        **kwargs,
     ):
         self.group, self.empty_label, self.hint = group, empty_label, hint
         self.wide, self.attrs = wide, attrs
+        self.looks_elsewhere = looks_elsewhere
         super().__init__(*args, **kwargs)
 
 
@@ -241,6 +252,7 @@ class StructureFilter(django_filters.FilterSet):
     q = TextFilter(
         label=_("Que cherche la personne ?"),
         method="filter_text",
+        looks_elsewhere=True,
         max_length=Q_MAX_LENGTH,
         group="main",
         wide=True,
@@ -251,6 +263,7 @@ class StructureFilter(django_filters.FilterSet):
         label=_("Besoin"),
         vocabulary="needs",
         method="filter_needs",
+        looks_elsewhere=True,
         group="main",
         empty_label=_("Tous les besoins"),
     )
@@ -258,6 +271,7 @@ class StructureFilter(django_filters.FilterSet):
         label=_("Public"),
         vocabulary="publics",
         method="filter_publics",
+        looks_elsewhere=True,
         group="more",
         empty_label=_("Tous les publics"),
     )
@@ -279,7 +293,10 @@ class StructureFilter(django_filters.FilterSet):
         },
     )
     langue = VocabularyMultipleFilter(
-        label=_("Langue parlée"), vocabulary="languages", method="filter_languages"
+        label=_("Langue parlée"),
+        vocabulary="languages",
+        method="filter_languages",
+        looks_elsewhere=True,
     )
     sans_rdv = FlagFilter(label=_("Sans rendez-vous"), field_name="walk_in", group="checks")
     gratuit = FlagFilter(label=_("Gratuit"), field_name="is_free", group="checks")
@@ -290,6 +307,7 @@ class StructureFilter(django_filters.FilterSet):
         label=_("Ouvert"),
         choices=OPEN_CHOICES,
         method="filter_open",
+        looks_elsewhere=True,
         empty_label=_("peu importe"),
         group="more",
     )
@@ -297,6 +315,7 @@ class StructureFilter(django_filters.FilterSet):
         label=_("À 5 min à pied d'un arrêt de"),
         choices=TRANSIT_CHOICES,
         method="filter_transit",
+        looks_elsewhere=True,
         empty_label=_("peu importe"),
         group="more",
     )
@@ -378,7 +397,14 @@ class StructureFilter(django_filters.FilterSet):
         return cls._form_class
 
     def filter_queryset(self, queryset):
-        for name, value in self.form.cleaned_data.items():
+        # The conditions on the place's own columns first, then those that look elsewhere
+        # (subqueries): the database tests them in this order, so the costly ones run
+        # only on the places the cheap ones kept.
+        cleaned = self.form.cleaned_data
+        for name in sorted(
+            cleaned, key=lambda name: getattr(self.filters[name], "looks_elsewhere", False)
+        ):
+            value = cleaned[name]
             filter_ = self.filters[name]
             method = filter_.method
             if method is None:
@@ -390,27 +416,37 @@ class StructureFilter(django_filters.FilterSet):
 
     # --- Filters --------------------------------------------------------------------
 
-    # Filter-first (`pk IN (…)`) rather than place-first (EXISTS per row): see
-    # filter_first_qs().
-    filter_first = False
+    # The filter asked first (`pk IN (…)`: the database starts from its places), the others
+    # checked on each of them; None: all checked place by place. See filter_first_qs().
+    driver = None
 
-    def filter_first_qs(self):
-        """The same filters, asked filter-first: for a rare combination over a whole city,
-        the database starts from the few places that match (actors.search's widening)."""
-        self.filter_first = True
+    @classmethod
+    def drivers(cls):
+        """The filters a search may start from: sets of places (needs, publics, languages)."""
+        return tuple(
+            name
+            for name, f in cls.base_filters.items()
+            if isinstance(f, VocabularyMultipleFilter) and f.method is not None
+        )
+
+    def filter_first_qs(self, driver):
+        """The same filters, started from the places of `driver` (one of drivers()): for a
+        rare combination over a whole city, the database starts from the few places that
+        match it instead of testing every place of the circle (actors.search)."""
+        self.driver = driver
         try:
             return self.filter_queryset(self.queryset.all())
         finally:
-            self.filter_first = False
+            self.driver = None
 
     def filter_needs(self, queryset, name, value):
-        return queryset.serving(value, first=self.filter_first) if value else queryset
+        return queryset.serving(value, first=self.driver == name) if value else queryset
 
     def filter_publics(self, queryset, name, value):
-        return queryset.for_publics(value, first=self.filter_first) if value else queryset
+        return queryset.for_publics(value, first=self.driver == name) if value else queryset
 
     def filter_languages(self, queryset, name, value):
-        return queryset.speaking(value, first=self.filter_first) if value else queryset
+        return queryset.speaking(value, first=self.driver == name) if value else queryset
 
     def filter_accessible(self, queryset, name, value):
         return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actors import proximity
+from actors import proximity, vocabulary
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
@@ -253,33 +253,67 @@ def run(params, *, desk=None):
         search.radius_km = float(
             cleaned.get("rayon") or StructureFilter.base_filters["rayon"].default
         )
+        search.used_radius_km = search.radius_km
         lat, lon = origin.latitude, origin.longitude
         key = _filters_key(filterset)
-        filters = proximity.compiled_filters(key, lambda: filterset.qs)
-        count, pairs = proximity.nearest(filters, lat, lon, search.radius_km, RESULT_CAP + 1)
-        search.count_within_radius = search.count = count
-        search.used_radius_km = search.radius_km
-        if count < MIN_RESULTS:
-            # Few places nearby: a rare need or combination of filters, asked filter-first
-            # over the widest circle, in one query that also gives the rows to list.
-            first = proximity.compiled_filters(key and (key, "first"), filterset.filter_first_qs)
-            search.used_radius_km, widened = _widened(first, lat, lon, search.radius_km)
-            if search.used_radius_km > search.radius_km:
-                search.count = len(widened)
-
-            def widened_page(start, stop):
-                return Structure.objects.cards_in_order(widened[start:stop], needs)
-
-            search.fetch = widened_page
-        else:
-
-            def nearest(start, stop):
-                return Structure.objects.cards_in_order(pairs(stop)[start:stop], needs)
-
-            search.fetch = nearest
+        driver = _driver(filterset)
+        if driver is None:
+            # Place first: the nearest places, each tested against the filters.
+            filters = proximity.compiled_filters(key, lambda: filterset.qs)
+            count, pairs = proximity.nearest(filters, lat, lon, search.radius_km, RESULT_CAP + 1)
+            search.count_within_radius = search.count = count
+            if count >= MIN_RESULTS:
+                search.fetch = lambda start, stop: Structure.objects.cards_in_order(
+                    pairs(stop)[start:stop], needs
+                )
+            else:
+                # Few places nearby: asked from the smallest set of the filters over the
+                # widest circle, in one query that also gives the rows to list.
+                driver = _driver(filterset, rare=True)
+        if search.fetch is None:
+            first = proximity.compiled_filters(
+                key and (key, driver), lambda: filterset.filter_first_qs(driver)
+            )
+            rows = proximity.circle(first, lat, lon, MAX_RADIUS_KM, RESULT_CAP + 1)
+            within = [row for row in rows if row[1] <= search.radius_km * 1000]
+            search.count_within_radius = search.count = len(within)
+            if len(within) < MIN_RESULTS:
+                search.used_radius_km, within = _widened(rows, search.radius_km)
+                if search.used_radius_km > search.radius_km:
+                    search.count = len(within)
+            search.fetch = lambda start, stop: Structure.objects.cards_in_order(
+                within[start:stop], needs
+            )
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
     return search
+
+
+# A search starts from the places of its smallest set (a language, a need, a public) when
+# that set is small, or when it has two sets (together they are few): the database then
+# tests those places rather than every place of the circle, nearest first. Small: this
+# share of the published places at most.
+FEW_PLACES = 0.05
+DRIVERS = StructureFilter.drivers()
+
+
+def _driver(filterset, rare=False):
+    """The filter to start from (see FEW_PLACES), or None to start from the nearest places.
+    `rare`: the filters are known to match few places near here; start from the smallest
+    set if there is one."""
+    cleaned = filterset.form.cleaned_data
+    words = vocabulary.current()
+    sizes = sorted(
+        (words.places_with(StructureFilter.base_filters[name].extra["vocabulary"], items), name)
+        for name in DRIVERS
+        if (items := cleaned.get(name))
+    )
+    if not sizes:
+        return None
+    size, name = sizes[0]
+    if rare or len(sizes) > 1 or size <= FEW_PLACES * words.published_count():
+        return name
+    return None
 
 
 def _filters_key(filterset):
@@ -304,16 +338,11 @@ def capped_count(queryset):
     return queryset.order_by()[: RESULT_CAP + 1].count()
 
 
-def _widened(first, lat, lon, radius_km):
-    """(radius, nearest): the first radius step holding MIN_RESULTS places, and its (at most
-    RESULT_CAP + 1) nearest (pk, distance) pairs, from one query over the widest circle.
-
-    `first` is the search's filters asked filter-first (StructureFilter.filter_first_qs):
-    reached only when fewer than MIN_RESULTS places match within the radius asked for,
-    so the matches are few near here; asked place-first, every place of the 30 km
-    circle was tested, once per widening step.
-    """
-    rows = proximity.circle(first, lat, lon, MAX_RADIUS_KM, RESULT_CAP + 1)
+def _widened(rows, radius_km):
+    """(radius, nearest): the first radius step holding MIN_RESULTS places, and the (pk,
+    distance) pairs within it, from the (at most RESULT_CAP + 1) nearest `rows` of the
+    widest circle: one query, where every place of the 30 km circle was tested once per
+    widening step."""
     if len(rows) < MIN_RESULTS:
         return MAX_RADIUS_KM, rows
     fifth = rows[MIN_RESULTS - 1][1]

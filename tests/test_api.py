@@ -287,3 +287,29 @@ def test_the_page_and_the_api_show_the_same_professionals_and_permanences(client
         assert shown in page
     for hidden in ["Ancien conseiller", "Permanence finie", "Chez un brouillon"]:
         assert hidden not in page
+
+
+def test_a_list_page_gives_what_the_summary_serializer_documents(rf):
+    """The list's rows are written out (actors.api.summaries) for speed; the serializer
+    documents them in the schema: both give the same, whatever the place lacks."""
+    from django.utils import timezone
+
+    from actors.api import StructureSummarySerializer, summaries
+    from actors.models import Structure
+
+    make_structure(
+        name="Avec tout",
+        needs=["stage-de-3e", "trouver-un-emploi"],
+        publics=["collegiens"],
+        hours=[(day, T(9), T(12)) for day in range(7)],
+    )
+    make_structure(name="Sans quartier ni horaires", at=(47.0, -1.0), street="", postcode="")
+    pairs = [(pk, 123.4 * n) for n, pk in enumerate(Structure.objects.values_list("pk", flat=True))]
+    rows = Structure.objects.cards_in_order(pairs)
+    rows[-1].distance = None
+    context = {"request": rf.get("/api/v1/structures/"), "now": timezone.now()}
+
+    written = summaries(rows, context)
+
+    assert written == StructureSummarySerializer(rows, many=True, context=context).data
+    assert written[0]["needs"] and written[0]["open_now"] is not None

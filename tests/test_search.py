@@ -76,6 +76,30 @@ def test_radius_widens_step_by_step_and_says_so():
     )
 
 
+@pytest.mark.parametrize("sets", [{}, {"public": "collegiens"}, {"langue": "fr"}])
+def test_a_search_started_from_its_sets_widens_the_same_way(sets):
+    """With two sets of places (a need and a public, a need and a language) a search starts
+    from them instead of from the nearest places (actors.search._driver): same answer."""
+    from actors.models import Language
+
+    french = Language.objects.get(slug="fr")
+    places = [("Tout près", 200), *((f"Loin {n}", 3500 + 10 * n) for n in range(4))]
+    for name, metres in places:
+        place = make_structure(
+            name=name,
+            at=offset(BREIL_CENTRE, north_m=metres),
+            needs=["stage-de-3e"],
+            publics=["collegiens"],
+        )
+        place.languages.set([french])
+    make_structure(name="Sans ce besoin", needs=["trouver-un-emploi"], publics=["collegiens"])
+    result = run(lat=BREIL_CENTRE[0], lon=BREIL_CENTRE[1], besoin="stage-de-3e", **sets)
+    assert (search._driver(result.filterset) is None) == (not sets)
+    assert result.count_within_radius == 1
+    assert result.used_radius_km == 4
+    assert names(result) == ["Tout près", "Loin 0", "Loin 1", "Loin 2", "Loin 3"]
+
+
 def test_nothing_nearby_says_so_plainly():
     for n in range(5):
         make_structure(
@@ -104,7 +128,8 @@ def test_fewer_than_five_anywhere_goes_to_the_widest_circle_at_once(
         make_structure(
             name=f"Loin {n}", at=offset(BREIL_CENTRE, north_m=9000 + 10 * n), needs=["stage-de-3e"]
         )
-    vocabulary.current()  # kept by the process: the needs are looked up without a query
+    # Kept by the process: the needs, how many places have them, the compiled filters.
+    run(lat=BREIL_CENTRE[0] + 0.01, lon=BREIL_CENTRE[1], besoin="stage-de-3e")
     # The 250 m circle (empty), the 1.5 km circle (fewer than five), the 30 km probe.
     with django_assert_max_num_queries(3):
         result = run(lat=BREIL_CENTRE[0], lon=BREIL_CENTRE[1], besoin="stage-de-3e")
@@ -356,8 +381,9 @@ def test_a_results_page_is_served_from_the_cache_the_second_time(
 
 
 def test_filters_asked_filter_first_keep_the_same_places():
-    """The widening asks the filters filter-first (pk IN …): the same places as place-first
-    (EXISTS per place), whether a place serves a need itself or through a permanence."""
+    """A rare search starts from one of its sets (pk IN …): the same places as place-first
+    (EXISTS per place), whichever set it starts from, whether a place serves a need itself
+    or through a permanence."""
     from actors.filters import StructureFilter
 
     provider = make_structure(name="Mission locale", kind="mission-locale")
@@ -374,8 +400,9 @@ def test_filters_asked_filter_first_keep_the_same_places():
         filterset = StructureFilter(QueryDict(urlencode(params, doseq=True)))
         assert filterset.is_valid()
         place_first = sorted(filterset.qs.values_list("name", flat=True))
-        filter_first = sorted(filterset.filter_first_qs().values_list("name", flat=True))
-        assert filter_first == place_first, params
+        for driver in StructureFilter.drivers():
+            started = filterset.filter_first_qs(driver)
+            assert sorted(started.values_list("name", flat=True)) == place_first, (params, driver)
 
 
 def test_the_radius_list_names_the_default_distance_once(client):
