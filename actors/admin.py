@@ -244,7 +244,10 @@ class StructureAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        (_("Besoins, publics, langues"), {"fields": ["needs", "publics", "languages"]}),
+        (
+            _("Besoins, publics, langues"),
+            {"fields": ["needs", "publics", ("min_age", "max_age"), "languages"]},
+        ),
         (
             _("Accessibilité"),
             {"fields": ["wheelchair", "acceslibre_url", "accessibility_details"]},

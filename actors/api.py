@@ -4,6 +4,7 @@ Query parameters are those of /recherche/, validated by the same FilterSet;
 invalid ones give a 400 whose body names each parameter.
 """
 
+from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -223,7 +224,7 @@ def _parameter_schema(filter_):
     """The JSON schema of one search parameter, from its filter: what the FilterSet accepts."""
     extra = filter_.extra
     if isinstance(filter_, django_filters.NumberFilter):
-        schema = {"type": "number"}
+        schema = {"type": "integer" if filter_.field_class is forms.IntegerField else "number"}
         if extra.get("min_value") is not None:
             schema["minimum"] = float(extra["min_value"])
         if extra.get("max_value") is not None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -23,12 +23,12 @@ from django_filters.constants import EMPTY_VALUES
 
 from actors import vocabulary
 from actors.enums import StructureKind, Weekday, Wheelchair
-from actors.models import Structure
+from actors.models import Permanence, Structure
+from actors.models.ages import MAX_AGE
 from actors.models.structures import serving_condition
-from actors.text import tokens
+from actors.reading import read
 
 Q_MAX_LENGTH = 200
-Q_MAX_WORDS = 8
 DEFAULT_RADIUS_KM = 1.5
 MIN_RADIUS_KM = Decimal("0.1")
 MAX_RADIUS_KM = 30
@@ -151,6 +151,12 @@ class NumberFilter(Shown, django_filters.NumberFilter):
     def __init__(self, *args, options=None, default=None, **kwargs):
         self.options, self.default = options or [], default
         super().__init__(*args, **kwargs)
+
+
+class WholeNumberFilter(NumberFilter):
+    """A whole number with bounds (an age)."""
+
+    field_class = forms.IntegerField
 
 
 class ChoiceFilter(Shown, django_filters.ChoiceFilter):
@@ -319,6 +325,15 @@ class StructureFilter(django_filters.FilterSet):
         empty_label=_("peu importe"),
         group="more",
     )
+    age = WholeNumberFilter(
+        label=_("Âge de la personne"),
+        method="filter_age",
+        min_value=0,
+        max_value=MAX_AGE,
+        group="more",
+        attrs={"type": "number", "inputmode": "numeric"},
+        hint=_("En années : les lieux réservés à d'autres âges sont écartés."),
+    )
     # Where distances are measured from (first that applies): lat+lon, adresse, arret
     # (a tram or bus stop, by name), depuis (a desk), quartier (its centre).
     lat = NumberFilter(label=_("Latitude"), method=_ignore, min_value=-90, max_value=90)
@@ -448,6 +463,9 @@ class StructureFilter(django_filters.FilterSet):
     def filter_languages(self, queryset, name, value):
         return queryset.speaking(value, first=self.driver == name) if value else queryset
 
+    def filter_age(self, queryset, name, value):
+        return queryset.for_age(value)
+
     def filter_accessible(self, queryset, name, value):
         return queryset.filter(wheelchair=Wheelchair.YES) if value else queryset
 
@@ -464,26 +482,22 @@ class StructureFilter(django_filters.FilterSet):
         return queryset.open_on_weekday(WEEKDAY_SLUGS[value])
 
     def filter_text(self, queryset, name, value):
-        words = tokens(value, limit=Q_MAX_WORDS)
-        if not words:
-            return queryset
-        needs = list(vocabulary.current().needs.values())
-        for word in words:
-            matching_needs = [need for need in needs if need_matches_word(need, word)]
-            condition = Q(search_text__contains=word)
-            if matching_needs:
-                condition |= serving_condition(matching_needs)
+        """Every word must match: the place's own text (as typed, or folded: "3eme", "3e"),
+        a need it serves (actors.reading: synonyms, English, typos), or the name of a
+        structure holding a permanence there ("mission locale" finds the maison de
+        quartier where the Mission locale comes on Tuesdays)."""
+        reading = read(value)
+        for word in reading.words:
+            spellings = {word, reading.spelled.get(word, word)}
+            condition = Q()
+            for spelling in spellings:
+                condition |= Q(search_text__contains=spelling) | Exists(
+                    Permanence.objects.current().filter(
+                        host_id=OuterRef("pk"), provider__search_text__contains=spelling
+                    )
+                )
+            needs = reading.needs.get(word)
+            if needs:
+                condition |= serving_condition(needs)
             queryset = queryset.filter(condition)
         return queryset
-
-
-def need_matches_word(need, word):
-    """A word of the query names this need: a word of its label or synonyms starts with it."""
-    return any(candidate.startswith(word) for candidate in need.search_words)
-
-
-def needs_named_in(text):
-    """The needs a free-text query names (used to record searches without their text)."""
-    words = tokens(text, limit=Q_MAX_WORDS)
-    needs = list(vocabulary.current().needs.values())
-    return [need for need in needs if words and all(need_matches_word(need, w) for w in words)]

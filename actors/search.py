@@ -18,6 +18,7 @@ from actors import proximity, vocabulary
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
+from actors.reading import Reading, read
 from actors.text import normalize
 
 # Fewer results than this within the walking radius: show the nearest ones further away.
@@ -69,6 +70,13 @@ class Search:
     # so the same URL starts from the address again once the service is back).
     cache_seconds: int | None = None
     fetch: object = None  # (start, stop) → [Structure], see run()
+    reading: Reading | None = None  # how the free text was read (actors.reading)
+    # No point to measure from, and a list of the whole city would not help (the
+    # geocoder is down and nothing else gives one): the page asks where the person is.
+    asks_origin: bool = False
+    # "Ouvert maintenant" found nothing: the places are listed anyway, each card saying
+    # when it opens next ("Ouvre demain à 9 h").
+    opens_later: bool = False
 
     @property
     def is_valid(self):
@@ -179,12 +187,26 @@ def resolve_origin(cleaned, desk=None):
             found = geocode(address)
         except GeocoderUnavailable:
             degraded = True
-            notices.append(
-                _(
-                    "Le service de recherche d'adresses ne répond pas pour le moment : "
-                    "les distances sont calculées depuis un autre point."
+            # One notice, saying where distances are measured from instead (the quartier
+            # the address names, the desk, or nowhere: the page then asks).
+            fallback = _fallback_origin(address, cleaned, desk)
+            if fallback is not None:
+                notices.append(
+                    _(
+                        "Le service de recherche d'adresses ne répond pas pour le moment : "
+                        "distances depuis %(origin)s."
+                    )
+                    % {"origin": fallback.label}
                 )
-            )
+            else:
+                notices.append(
+                    _(
+                        "Le service de recherche d'adresses ne répond pas pour le moment : "
+                        "choisissez le quartier de la personne pour classer les lieux par "
+                        "distance."
+                    )
+                )
+            return fallback, notices, degraded
         else:
             if found.found:
                 origin = Origin(found.latitude, found.longitude, OriginKind.ADDRESS, found.label)
@@ -208,16 +230,55 @@ def resolve_origin(cleaned, desk=None):
         return Origin(desk.latitude, desk.longitude, OriginKind.DESK, desk.name), notices, degraded
     neighbourhood = cleaned.get("quartier")
     if neighbourhood is not None:
-        origin = Origin(
-            neighbourhood.centroid_latitude,
-            neighbourhood.centroid_longitude,
-            OriginKind.NEIGHBOURHOOD,
-            _("centre du quartier %(name)s") % {"name": neighbourhood.name},
-        )
-        return origin, notices, degraded
+        return _neighbourhood_origin(neighbourhood), notices, degraded
     if address:
         notices.append(_("Sans point de départ, les résultats sont classés par nom."))
     return None, notices, degraded
+
+
+def _fallback_origin(address, cleaned, desk):
+    """Where to measure from when the address cannot be located: the quartier it names
+    ("12 rue X, Breil" → Breil - Barberie), else the stop, the desk or the quartier chosen,
+    else None."""
+    named = neighbourhood_named_in(address)
+    if named is not None:
+        return _neighbourhood_origin(named)
+    rest = {**cleaned, "adresse": ""}
+    origin, _notices, _degraded = resolve_origin(rest, desk)
+    return origin
+
+
+# Words of quartier names that name no quartier in particular.
+GENERIC_PLACE_WORDS = frozenset({"centre", "ville", "quartier", "nord", "sud", "ouest", "bourg"})
+
+
+def neighbourhood_named_in(text):
+    """The quartier a text (an address) names by a distinctive word of its name ("3 rue du
+    Breil" → Breil - Barberie), the one with most such words, or None. City names are
+    not distinctive: "44300 Nantes" names no quartier."""
+    words = set(normalize(text).split())
+    neighbourhoods = list(vocabulary.current().neighbourhoods.values())
+    cities = {word for n in neighbourhoods for word in normalize(n.city).split()}
+    best, best_size = None, 0
+    for neighbourhood in neighbourhoods:
+        distinctive = {
+            word
+            for word in normalize(neighbourhood.name).split()
+            if len(word) >= 4 and word not in cities and word not in GENERIC_PLACE_WORDS
+        }
+        shared = len(distinctive & words)
+        if shared > best_size:
+            best, best_size = neighbourhood, shared
+    return best
+
+
+def _neighbourhood_origin(neighbourhood):
+    return Origin(
+        neighbourhood.centroid_latitude,
+        neighbourhood.centroid_longitude,
+        OriginKind.NEIGHBOURHOOD,
+        _("centre du quartier %(name)s") % {"name": neighbourhood.name},
+    )
 
 
 def run(params, *, desk=None):
@@ -231,6 +292,11 @@ def run(params, *, desk=None):
     if degraded:
         search.cache_seconds = settings.GEOCODER_PAUSE_SECONDS
     search.origin = origin
+    if cleaned.get("q"):
+        search.reading = read(cleaned["q"])
+    if origin is None and degraded:
+        search.asks_origin = True  # not a list of the whole city: the page asks where
+        return search
     neighbourhood = cleaned.get("quartier")
     needs = search.needs
 
@@ -286,7 +352,18 @@ def run(params, *, desk=None):
             )
     search.is_capped = search.count > RESULT_CAP
     search.count = min(search.count, RESULT_CAP)
+    if search.count == 0 and cleaned.get("ouvert") == "maintenant":
+        later = run(_without(params, "ouvert"), desk=desk)
+        if later.count:
+            later.opens_later = True
+            return later
     return search
+
+
+def _without(params, name):
+    params = params.copy()
+    params.pop(name, None)
+    return params
 
 
 # A search starts from the places of its smallest set (a language, a need, a public) when

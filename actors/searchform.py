@@ -67,6 +67,11 @@ class SearchFormView:
         return self._render("checks")
 
     @property
+    def quartier_options(self):
+        """The quartier list's options, for the "Où est la personne ?" form."""
+        return self._all_options("quartier", self.filters["quartier"])
+
+    @property
     def more_open(self):
         return any(
             self.params.get(name) for name, _f in self._group("more") + self._group("checks")
@@ -168,7 +173,10 @@ class SearchFormView:
             if filter_.extra["vocabulary"] == "neighbourhoods":
                 return self._grouped_by_city(items, option)
             return mark_safe(
-                "".join(option(slug, item.label, self._lang) for slug, item in items.items())
+                "".join(
+                    option(slug, item.local_label, self._lang if item.shown_in_french else "")
+                    for slug, item in items.items()
+                )
             )
         choices = getattr(filter_, "options", None) or filter_.extra["choices"]
         if isinstance(filter_, NumberFilter):

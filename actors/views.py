@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -77,7 +78,7 @@ def search_title(search):
     if not search.is_valid:
         return gettext("Recherche à corriger")
     title = ngettext("%(n)d résultat", "%(n)d résultats", search.count) % {"n": search.count}
-    what = [need.label for need in search.needs]
+    what = [need.local_label for need in search.needs]
     text = (search.cleaned.get("q") or "").strip()
     if text:
         what.append(gettext("« %(text)s »") % {"text": text})
@@ -91,6 +92,51 @@ def search_title(search):
     return title
 
 
+# Where a search starts from: kept when the page offers another need, dropped when it asks.
+ORIGIN_PARAMETERS = ("lat", "lon", "adresse", "arret", "depuis", "quartier", "rayon")
+
+
+def _search_url(params, **changes):
+    query = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if name not in changes and name != "page":
+            query.setlist(name, values)
+    for name, value in changes.items():
+        if value:
+            query[name] = value
+    return f"{reverse('actors:search')}?{query.urlencode()}"
+
+
+def _search_help(request, search):
+    """What the results page offers beyond its results: the need a corrected word points
+    to ("Vouliez-vous dire…"), needs to search by when nothing was found, and the other
+    parameters to keep when it asks where the person is."""
+    if not search.is_valid:
+        return {}
+    params = request.GET
+    context = {
+        "keep": [
+            (name, value)
+            for name, values in params.lists()
+            if name not in ORIGIN_PARAMETERS and name != "page"
+            for value in values
+            if value
+        ]
+    }
+    reading = search.reading
+    if reading is not None and reading.suggested_need is not None:
+        need = reading.suggested_need
+        context["suggested"] = {"need": need, "url": _search_url(params, q="", besoin=need.slug)}
+    if search.count == 0 and not search.asks_origin:
+        needs = (reading.named_needs if reading else []) or list(
+            vocabulary.current().needs.values()
+        )
+        context["need_links"] = [
+            (need, _search_url(params, q="", besoin=need.slug)) for need in needs
+        ]
+    return context
+
+
 def _render_search(request, desk):
     search = search_module.run(request.GET, desk=desk)
     page = search.page(request.GET.get("page"))
@@ -102,6 +148,7 @@ def _render_search(request, desk):
         "results": page.object_list,
         "querystring": querystring.urlencode(),
         **search_form_context(request.GET, search.filterset.form),
+        **_search_help(request, search),
     }
     return {
         "html": render_to_string("actors/includes/_search_results.html", context),

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from actors import search as search_module
 from actors import vocabulary
-from actors.filters import needs_named_in
 from actors.models import Neighbourhood
+from actors.reading import needs_named_in
 
 # Distances to the nearest help are kept to the nearest 50 m (under a minute's
 # walk): precise enough for a median, too coarse to say where someone stood.

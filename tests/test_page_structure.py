@@ -122,8 +122,8 @@ def test_results_titles_say_what_was_searched_and_from_where(client, place):
     titles = {
         "fr": "1 résultat pour Stage de 3e "
         "(distances depuis : centre du quartier Breil - Barberie)",
-        "en": "1 result for Stage de 3e (distances from: centre of the Breil - Barberie "
-        "neighbourhood)",
+        "en": "1 result for Year 10 work placement (stage de 3e) (distances from: centre of "
+        "the Breil - Barberie neighbourhood)",
     }
     for language, title in titles.items():
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language

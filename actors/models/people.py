@@ -4,19 +4,17 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
 from actors.hours import public_holiday, school_holiday
 from actors.phones import PhoneValidator, normalize_phone
 
+from .ages import AgeRange, age_constraints
 from .hours import OpeningException
-
-MAX_AGE = 120
 
 
 class Upcoming(collections.namedtuple("Upcoming", "dates skipped")):
@@ -143,7 +141,7 @@ def calendar_prefetches(on=None):
     ]
 
 
-class Permanence(models.Model):
+class Permanence(AgeRange):
     """A structure's service (or one of its actors) held at another, host structure.
 
     E.g. a Mission locale adviser every Tuesday afternoon at the maison de
@@ -200,20 +198,6 @@ class Permanence(models.Model):
         verbose_name=_("langues parlées"),
         help_text=_("Langues dans lesquelles la personne peut être reçue, en plus du français."),
     )
-    min_age = models.PositiveSmallIntegerField(
-        _("âge minimum"),
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(MAX_AGE)],
-        help_text=_("En années, inclus. Vide : pas d'âge minimum."),
-    )
-    max_age = models.PositiveSmallIntegerField(
-        _("âge maximum"),
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(MAX_AGE)],
-        help_text=_("En années, inclus (ex. : 25 pour une Mission locale). Vide : pas de limite."),
-    )
     off_in_school_holidays = models.BooleanField(
         _("pas pendant les vacances scolaires"),
         default=False,
@@ -251,17 +235,7 @@ class Permanence(models.Model):
                 name="permanence_host_is_not_provider",
                 condition=~models.Q(host=models.F("provider")),
             ),
-            models.CheckConstraint(
-                name="permanence_age_range_in_order",
-                condition=models.Q(min_age__isnull=True)
-                | models.Q(max_age__isnull=True)
-                | models.Q(min_age__lte=models.F("max_age")),
-            ),
-            models.CheckConstraint(
-                name="permanence_ages_plausible",
-                condition=(models.Q(min_age__isnull=True) | models.Q(min_age__lte=MAX_AGE))
-                & (models.Q(max_age__isnull=True) | models.Q(max_age__lte=MAX_AGE)),
-            ),
+            *age_constraints("permanence"),
         ]
 
     def __str__(self):
@@ -277,8 +251,10 @@ class Permanence(models.Model):
             errors["provider"] = _(
                 "Une permanence se tient dans une autre structure que celle qui la propose."
             )
-        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            errors["max_age"] = _("L'âge maximum doit être supérieur ou égal à l'âge minimum.")
+        try:
+            self.clean_ages()
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if self.actor_id and self.provider_id and self.actor.structure_id != self.provider_id:
             errors["actor"] = _(
                 "Ce professionnel n'appartient pas à la structure qui tient la permanence."
@@ -369,19 +345,6 @@ class Permanence(models.Model):
             return self.upcoming(count=count, horizon_days=horizon_days).dates
         start = timezone.make_aware(datetime.datetime.combine(after, datetime.time.min))
         return self.upcoming(start, count=count, horizon_days=horizon_days).dates
-
-    def age_range_label(self):
-        """ "De 16 à 25 ans", "Dès 16 ans", "Jusqu'à 25 ans", or "" for everyone."""
-        low, high = self.min_age, self.max_age
-        if low is not None and high is not None:
-            if low == high:
-                return ngettext("%(age)d an", "%(age)d ans", low) % {"age": low}
-            return gettext("De %(min)d à %(max)d ans") % {"min": low, "max": high}
-        if low is not None:
-            return ngettext("Dès %(age)d an", "Dès %(age)d ans", low) % {"age": low}
-        if high is not None:
-            return ngettext("Jusqu'à %(age)d an", "Jusqu'à %(age)d ans", high) % {"age": high}
-        return ""
 
 
 class PermanenceCancellation(models.Model):

@@ -9,8 +9,10 @@ lists them by name, so the passeur sees *what* the place does for the need.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .ages import AgeRange, age_constraints
 
-class Service(models.Model):
+
+class Service(AgeRange):
     structure = models.ForeignKey(
         "actors.Structure",
         on_delete=models.CASCADE,
@@ -50,6 +52,7 @@ class Service(models.Model):
         constraints = [
             # The upsert key of the data·inclusion import.
             models.UniqueConstraint(fields=["source", "source_id"], name="service_unique_record"),
+            *age_constraints("service"),
         ]
 
     def __str__(self):

@@ -28,6 +28,7 @@ from actors.enums import (
 from actors.phones import PhoneValidator, normalize_phone
 from actors.text import normalize
 
+from .ages import AgeRange, age_constraints, holding
 from .cards import attach_card_data, attach_detail_data, fetch_structures
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
@@ -250,6 +251,10 @@ class StructureQuerySet(models.QuerySet):
             ~Exists(here.filter(kind=ExceptionKind.CLOSED)) & (special_open | usual)
         )
 
+    def for_age(self, age):
+        """For a person of this age: the place's age range holds it (none: everyone)."""
+        return self.filter(holding(age))
+
     def open_on_weekday(self, weekday):
         """Usually open on this weekday (0 = Monday)."""
         return self.filter(
@@ -293,7 +298,7 @@ def kind_label(kind):
     return kind_labels().get(kind, kind)
 
 
-class Structure(models.Model):
+class Structure(AgeRange):
     """A place that receives the public: a CIO, a Mission locale, a maison de quartier…"""
 
     name = models.CharField(_("nom"), max_length=200)
@@ -499,6 +504,7 @@ class Structure(models.Model):
                 name="structure_published_has_coordinates",
                 condition=~Q(status=Status.PUBLISHED) | Q(latitude__isnull=False),
             ),
+            *age_constraints("structure"),
         ]
         indexes = [
             # Serves the proximity search (within_box): status, latitude bands, then a
@@ -572,6 +578,10 @@ class Structure(models.Model):
             errors["latitude"] = _(
                 "Une fiche publiée doit avoir une position (latitude et longitude)."
             )
+        try:
+            self.clean_ages()
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
         with contextlib.suppress(ValueError):  # an invalid number is the field's own error

@@ -5,10 +5,39 @@ by natural key, so re-loading updates rows instead of duplicating them.
 """
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import StructureKind
 from actors.text import normalize
+
+
+class Term(models.Model):
+    """A word of a vocabulary, written in French (`label`) and in English (`label_en`).
+
+    The vocabularies are data agents edit in the admin, not messages of the code: their
+    English is a field of their own rather than the gettext catalogue, so a need an
+    agent adds is translated where it is written. A label without its English shows
+    in French (and is marked as such on English pages)."""
+
+    label_en = models.CharField(_("libellé en anglais"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def local_label(self):
+        """The label in the language of the page (French when no English is written)."""
+        return self.label_en if self.label_en and _english() else self.label
+
+    @property
+    def shown_in_french(self):
+        """True when local_label is the French one (on an English page: lang="fr")."""
+        return not (self.label_en and _english())
+
+
+def _english():
+    return (translation.get_language() or "fr").startswith("en")
 
 
 class SlugManager(models.Manager):
@@ -21,10 +50,11 @@ class KindManager(models.Manager):
         return self.get(kind=kind)
 
 
-class Need(models.Model):
+class Need(Term):
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     label = models.CharField(_("libellé"), max_length=120)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    description_en = models.CharField(_("description en anglais"), max_length=300, blank=True)
     synonyms = models.TextField(
         _("synonymes"),
         blank=True,
@@ -32,6 +62,11 @@ class Need(models.Model):
             "Un par ligne : les mots de tous les jours qui désignent ce besoin "
             "(« stage 3e », « stage d'observation »). Ils servent à la recherche libre."
         ),
+    )
+    synonyms_en = models.TextField(
+        _("synonymes en anglais"),
+        blank=True,
+        help_text=_("Un par ligne, comme les synonymes : « internship », « work experience »."),
     )
     di_thematiques = models.JSONField(
         _("thématiques data·inclusion"),
@@ -49,22 +84,30 @@ class Need(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self):
-        return self.label
+        return self.local_label
 
     def natural_key(self):
         return (self.slug,)
 
     @property
+    def local_description(self):
+        """The description in the language of the page (French when no English is written)."""
+        return self.description_en if self.description_en and _english() else self.description
+
+    @property
     def synonym_list(self):
-        return [line.strip() for line in self.synonyms.splitlines() if line.strip()]
+        lines = f"{self.synonyms}\n{self.synonyms_en}".splitlines()
+        return [line.strip() for line in lines if line.strip()]
 
     @property
     def search_words(self):
-        """Normalised words of the label and synonyms, matched by free-text search."""
-        return set(normalize(" ".join([self.label, self.slug, *self.synonym_list])).split())
+        """Normalised words of the labels and synonyms (French and English), matched by
+        free-text search."""
+        text = " ".join([self.label, self.label_en, self.slug, *self.synonym_list])
+        return set(normalize(text).split())
 
 
-class Public(models.Model):
+class Public(Term):
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     label = models.CharField(_("libellé"), max_length=120)
     di_publics = models.JSONField(
@@ -83,13 +126,13 @@ class Public(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self):
-        return self.label
+        return self.local_label
 
     def natural_key(self):
         return (self.slug,)
 
 
-class Language(models.Model):
+class Language(Term):
     slug = models.SlugField(_("code ISO 639-1"), max_length=8, unique=True)
     label = models.CharField(_("langue"), max_length=60)
     position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
@@ -102,7 +145,7 @@ class Language(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self):
-        return self.label
+        return self.local_label
 
     def natural_key(self):
         return (self.slug,)

@@ -33,6 +33,29 @@ def french(value, autoescape=True):
     return format_html('<span lang="{}">{}</span>', DATA_LANGUAGE, mark_safe(text))
 
 
+@register.filter(needs_autoescape=True)
+def term(item, autoescape=True):
+    """A word of a vocabulary (a need, a public, a language) in the page's language; its
+    French label, marked as French on a page in another language, when it has no English."""
+    if item is None:
+        return ""
+    if item.shown_in_french:
+        return french(item.label, autoescape)
+    return conditional_escape(item.local_label) if autoescape else item.local_label
+
+
+@register.filter(needs_autoescape=True)
+def terms(items, autoescape=True):
+    """Words of a vocabulary, separated by commas: `{{ structure.languages.all|terms }}`."""
+    return mark_safe(", ".join(str(term(item, autoescape)) for item in items))
+
+
+@register.filter
+def quoted(words):
+    """« stage », « 3e »: words as the page quotes them."""
+    return ", ".join(_("« %(word)s »") % {"word": word} for word in words)
+
+
 @register.simple_tag
 def french_lang():
     """` lang="fr"` for an element holding only data, on a page in another language."""
@@ -217,7 +240,10 @@ def _card(structure, words, add_form, level, extra, now):
         parts.append(extra)
     needs = _prefetched(structure, "needs")
     if needs:
-        chips = "".join(f"<li{lang}>{escape(need.label)}</li>" for need in needs)
+        chips = "".join(
+            f"<li{lang if need.shown_in_french else ''}>{escape(need.local_label)}</li>"
+            for need in needs
+        )
         parts.append(f'<ul class="chips" aria-label="{words["needs"]}">{chips}</ul>')
     for permanence in _prefetched(structure, "hosted_permanences"):
         text = _interpolate(
