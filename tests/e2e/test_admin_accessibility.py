@@ -94,7 +94,7 @@ def admin_pages(structure_a, partner_a):
         (reverse("admin:index"), "#waiting-module .inline-verify button"),
         (
             reverse("admin:actors_structure_history", args=[stale.pk]),
-            "#change-history tbody tr:nth-child(5) .history-changes",
+            "#change-history tbody tr:nth-child(4) .history-changes",
         ),
         (phone_check, "#content-main form button[type=submit]"),
         # A stale link: the page says so, then asks.
