@@ -172,3 +172,26 @@ def test_the_agents_pages_are_accessible(
         if notes:
             print("Moderate or minor axe findings, not blocking:\n" + "\n".join(notes))
     assert not problems, "Accessibility problems:\n" + "\n".join(problems)
+
+
+LOOK = """(element) => {
+    const style = getComputedStyle(element);
+    return [style.backgroundColor, style.color, style.fontSize, style.borderRadius];
+}"""
+
+
+def test_accept_and_refuse_look_like_the_admins_own_buttons(
+    reference_data, structure_a, partner_a, staff_agent, page
+):
+    proposal = ChangeProposal.propose(structure_a, by=partner_a, values={"phone": "+33261910001"})
+    sign_in_agent(page)
+    # The admin's own: "Enregistrer" and "Supprimer" on a structure's change page.
+    page.goto(reverse("admin:actors_structure_change", args=[structure_a.pk]))
+    save = page.locator(".submit-row input[name=_save]").evaluate(LOOK)
+    delete = page.locator(".submit-row a.deletelink").evaluate(LOOK)
+
+    page.goto(reverse("admin:partners_changeproposal_change", args=[proposal.pk]))
+    accept = page.get_by_role("button", name="Accepter et publier").evaluate(LOOK)
+    refuse = page.get_by_role("button", name="Refuser").evaluate(LOOK)
+    assert accept[:2] == save[:2] and refuse[:2] == delete[:2]
+    assert accept[2] == save[2] and accept[3] == save[3]
