@@ -12,11 +12,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from actors.admin import ActorAdmin as BaseActorAdmin
+from actors.admin import PermanenceAdmin as BasePermanenceAdmin
 from actors.admin import StructureAdmin as BaseStructureAdmin
 from actors.admin import StructureAdminForm
 from actors.enums import VerificationMethod
-from actors.models import Structure
+from actors.models import Actor, Permanence, Structure
 from partners import links, notifications, timeline
+from partners.history import TRACKED
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,
@@ -290,13 +293,56 @@ class PartnerFilter(admin.SimpleListFilter):
         return queryset
 
 
-# The structure's admin is declared in actors; its history (which reads the partners
+class RestoresManyToMany:
+    """A version's form (« Rétablir cette version ») shows that version's needs, publics
+    and languages.
+
+    simple-history fills the form from the version's own fields but reads many-to-many
+    fields from the live row (none at all once the row was deleted): restoring would
+    silently keep today's needs. The version's are given as the form's initial values;
+    a deletion's record has none left (the rows went first), so its previous version's
+    are used.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        record = getattr(obj, "_history", None)  # set by simple-history on a version
+        if record is None:
+            return form
+        if record.history_type == "-":
+            record = record.prev_record or record
+        versions = {}
+        for name in TRACKED[self.model].get("m2m_fields", []):
+            target = self.model._meta.get_field(name).related_model
+            column = f"{target._meta.model_name}_id"
+            versions[name] = list(getattr(record, name).values_list(column, flat=True))
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**versions, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
+
+
+# The directory's admins are declared in actors; their history (which reads the partners
 # history tables) is added here, so that actors never imports the apps built on it.
-admin.site.unregister(Structure)
+for model in [Structure, Actor, Permanence]:
+    admin.site.unregister(model)
+
+
+@admin.register(Actor)
+class ActorAdmin(RestoresManyToMany, BaseActorAdmin):
+    pass
+
+
+@admin.register(Permanence)
+class PermanenceAdmin(RestoresManyToMany, BasePermanenceAdmin):
+    pass
 
 
 @admin.register(Structure)
-class StructureAdmin(BaseStructureAdmin):
+class StructureAdmin(RestoresManyToMany, BaseStructureAdmin):
     form = StructureHistoryForm
     object_history_template = "partners/admin/structure_history.html"
     history_per_page = 50
@@ -380,6 +426,17 @@ class StructureAdmin(BaseStructureAdmin):
             raise PermissionDenied
         entries = timeline.structure_timeline(structure.pk)
         page = Paginator(entries, self.history_per_page).get_page(request.GET.get("p"))
+        # Each row restores from its own admin's version page (the structure's, or the
+        # hours', a professional's, a permanence's…), for an agent who may change it.
+        restorable = {
+            model
+            for model, _rows, _section in timeline.SECTIONS
+            if self.admin_site.is_registered(model)
+            and hasattr(self.admin_site.get_model_admin(model), "history_form_view")
+            and self.admin_site.get_model_admin(model).has_change_permission(request)
+        }
+        for entry in page:
+            entry.can_restore = entry.restorable and entry.model in restorable
         context = {
             **self.admin_site.each_context(request),
             "title": _("Historique : %(name)s") % {"name": structure},
@@ -389,7 +446,6 @@ class StructureAdmin(BaseStructureAdmin):
             "module_name": str(self.opts.verbose_name_plural).capitalize(),
             "page_obj": page,
             "section_structure": str(timeline.SECTIONS[0][2]),
-            "can_restore": self.has_change_permission(request, structure),
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.object_history_template, context)

@@ -9,6 +9,7 @@ many-to-many field (its history rows for all records at once), and one per model
 foreign key or a many-to-many field points to (to name the values).
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,6 +37,10 @@ SECTIONS = [
 ]
 PARENT_FIELDS = {OpeningSlot: "structure", OpeningException: "structure", Actor: "structure"}
 
+# Records of one row this close together, by one person for one reason, that change only
+# many-to-many fields, are one edit (see _edits).
+ONE_EDIT = datetime.timedelta(seconds=5)
+
 ACTIONS = {
     "+": gettext_lazy("Création"),
     "~": gettext_lazy("Modification"),
@@ -52,12 +57,14 @@ class Change:
 
 @dataclass
 class Entry:
-    record: object
+    record: object  # the last history record of the edit
+    model: type
     section: str
     subject: str
     action: str
     changes: list = field(default_factory=list)
     restorable: bool = False
+    can_restore: bool = False  # restorable, by the agent reading the page (set by the view)
 
     @property
     def date(self):
@@ -70,6 +77,10 @@ class Entry:
     @property
     def reason(self):
         return self.record.history_change_reason or ""
+
+    @property
+    def opts(self):
+        return self.model._meta
 
 
 def _fields(model):
@@ -173,6 +184,38 @@ def _changes(model, fields, m2m, previous, record, names):
     return changes
 
 
+def _edits(fields, records):
+    """The records of each row, grouped into edits: lists of consecutive records.
+
+    One save in the admin, or one `needs.set([...])`, writes several history records:
+    the row itself, then one per many-to-many signal (a set() removes, then adds). A
+    record continues the edit before it when it changes only many-to-many fields, a few
+    seconds after the previous record of the same row, by the same person for the same
+    reason: the agent reads one change, before → after.
+    """
+    edits, open_edit = [], {}
+    for record in records:
+        edit = open_edit.get(record.id)
+        if edit is not None and _continues(edit[-1], record, fields):
+            edit.append(record)
+            continue
+        edit = [record]
+        edits.append(edit)
+        open_edit[record.id] = edit
+    return edits
+
+
+def _continues(last, record, fields):
+    return (
+        record.history_type == "~"
+        and last.history_type != "-"
+        and record.history_date - last.history_date <= ONE_EDIT
+        and record.history_user_id == last.history_user_id
+        and (record.history_change_reason or "") == (last.history_change_reason or "")
+        and all(getattr(record, f.attname) == getattr(last, f.attname) for f in fields)
+    )
+
+
 def structure_timeline(structure_pk):
     """Every change to the structure and to the rows shown on its page, newest first."""
     names = _Names()
@@ -196,25 +239,29 @@ def structure_timeline(structure_pk):
 
     entries = []
     for model, section, fields, m2m, records in loaded:
+        is_structure = model is Structure
         previous_of = {}
-        for record in records:
+        for edit in _edits(fields, records):
+            first, record = edit[0], edit[-1]
             previous = previous_of.get(record.id)
             previous_of[record.id] = record
-            is_structure = model is Structure
-            if is_structure and record.history_type == "+":
+            if is_structure and first.history_type == "+":
                 changes = []  # the creation of the entry: its first version is the content
             else:
                 changes = _changes(model, fields, m2m, previous, record, names)
-            if record.history_type == "~" and not changes:
+            if first.history_type == "~" and not changes:
                 continue  # a save that changed nothing an agent reads
             entries.append(
                 Entry(
                     record=record,
+                    model=model,
                     section=str(section),
                     subject="" if is_structure else str(record.instance),
-                    action=str(ACTIONS.get(record.history_type, "")),
+                    action=str(ACTIONS.get(first.history_type, "")),
                     changes=changes,
-                    restorable=is_structure and record.history_type != "-",
+                    # A deleted row comes back from its last version (the deletion's
+                    # record holds it); a deleted entry from the admin's own recovery.
+                    restorable=not (is_structure and record.history_type == "-"),
                 )
             )
     entries.sort(key=lambda entry: (entry.date, entry.record.history_id), reverse=True)

@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,7 +18,7 @@ from actors.models import (
     Structure,
 )
 from tests.admin_helpers import admin_post_data, empty_inlines
-from tests.factories import make_permanence, make_structure, need
+from tests.factories import make_permanence, make_structure, need, public
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +100,26 @@ def test_an_agent_restores_a_previous_version(staff_client, staff_agent):
     latest = structure.history.latest()
     assert latest.history_user == staff_agent  # the restore is itself in the history
     assert structure.history.count() == 3
+
+
+def test_restoring_a_version_brings_back_its_needs_and_publics(staff_client):
+    structure = make_structure(needs=["stage-de-3e"], publics=["collegiens"])
+    version = structure.history.latest()
+    structure.needs.set([need("trouver-un-emploi")])
+    structure.publics.set([])
+
+    url = reverse("admin:actors_structure_simple_history", args=[structure.pk, version.pk])
+    form = staff_client.get(url)
+    data = admin_post_data(form)
+    assert data["needs"] == [need("stage-de-3e").pk]
+    data.update(last_verified_at_0="", last_verified_at_1="")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert [n.slug for n in structure.needs.all()] == ["stage-de-3e"]
+    assert [p.slug for p in structure.publics.all()] == ["collegiens"]
+    # The live entry's change page still shows the live values.
+    change = staff_client.get(reverse("admin:actors_structure_change", args=[structure.pk]))
+    assert admin_post_data(change)["needs"] == [need("stage-de-3e").pk]
 
 
 def test_hard_deletion_still_leaves_a_history_record(staff_client):
@@ -216,17 +238,169 @@ def test_an_unexplained_change_shows_a_dash_not_none(staff_client):
     assert ">None<" not in page.content.decode()
 
 
-def test_needs_changes_read_as_names(staff_client):
+def _earlier(structure, **delta):
+    """What the history holds of the structure and its rows happened `delta` ago."""
+    moved = datetime.timedelta(**delta)
+    for model in [Structure, OpeningSlot, OpeningException, Actor, Permanence]:
+        records = model.history.all()
+        if model is Structure:
+            records = records.filter(id=structure.pk)
+        records.update(history_date=F("history_date") - moved)
+
+
+def test_a_set_of_needs_reads_as_one_change_before_and_after(staff_client):
+    structure = make_structure(needs=["stage-de-3e"], publics=["collegiens"])
+    _earlier(structure, days=1)
+    # Django's set() removes, then adds: two history records, one change for the agent.
+    structure.needs.set([need("trouver-un-emploi"), need("choisir-son-orientation")])
+    structure.publics.set([public("lyceens")])
+
+    assert structure.history.count() == 1 + 2 + 2 + 2  # creation with its needs and publics
+    rows = _history_rows(_history_page(staff_client, structure))
+    assert rows == [
+        (
+            "Fiche",
+            "Modification",
+            [
+                ("besoins", "Stage de 3e", "Choisir son orientation, Trouver un emploi"),
+                ("publics", "Collégiens", "Lycéens"),
+            ],
+        ),
+        ("Fiche", "Création", []),  # the creation, its needs and publics given with it
+    ]
+
+
+def test_needs_changed_on_another_day_stay_two_changes(staff_client):
     structure = make_structure(needs=["stage-de-3e"])
     structure.needs.set([need("trouver-un-emploi")])
+    _earlier(structure, minutes=10)
+    structure.needs.add(need("stage-de-3e"))
     rows = _history_rows(_history_page(staff_client, structure))
-    changes = [c for r in rows for c in r[2] if c[0] == "besoins"]
-    # Newest first; Django's set() removes, then adds.
-    assert changes == [
-        ("besoins", "—", "Trouver un emploi"),
-        ("besoins", "Stage de 3e", "—"),
-        ("besoins", "—", "Stage de 3e"),
+    assert rows == [
+        (
+            "Fiche",
+            "Modification",
+            [("besoins", "Trouver un emploi", "Stage de 3e, Trouver un emploi")],
+        ),
+        ("Fiche", "Création", []),
     ]
+
+
+def test_an_admin_save_of_fields_and_needs_reads_as_one_change(staff_client, staff_agent):
+    structure = make_structure(name="Point information jeunesse (exemple)", needs=["stage-de-3e"])
+    _earlier(structure, days=1)
+    url = reverse("admin:actors_structure_change", args=[structure.pk])
+    data = admin_post_data(staff_client.get(url))
+    data.update(last_verified_at_0="", last_verified_at_1="", change_reason="Courriel du PIJ")
+    data.update(empty_inlines())
+    data.update(phone="02 61 91 00 02", needs=[need("trouver-un-emploi").pk])
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    page = _history_page(staff_client, structure)
+    latest = page.context["page_obj"][0]
+    assert (latest.section, latest.action, latest.user, latest.reason) == (
+        "Fiche",
+        "Modification",
+        staff_agent,
+        "Courriel du PIJ",
+    )
+    assert [(str(c.label), c.before, c.after) for c in latest.changes] == [
+        ("téléphone", "—", "+33261910002"),
+        ("besoins", "Stage de 3e", "Trouver un emploi"),
+    ]
+    assert len(page.context["page_obj"]) == 2
+    # Its restore link is the edit's last version: the one with the new needs.
+    assert latest.record.needs.get().need.slug == "trouver-un-emploi"
+
+
+def test_an_edit_by_someone_else_right_after_is_its_own_change(staff_client, staff_agent):
+    structure = make_structure(needs=["stage-de-3e"])
+    _earlier(structure, days=1)
+    structure._history_user = staff_agent
+    structure.needs.set([need("trouver-un-emploi")])
+    fresh = Structure.objects.get(pk=structure.pk)  # no author: an import, say
+    fresh.needs.add(need("stage-de-3e"))
+    rows = _history_rows(_history_page(staff_client, structure))
+    assert [r[2] for r in rows[:2]] == [
+        [("besoins", "Trouver un emploi", "Stage de 3e, Trouver un emploi")],
+        [("besoins", "Stage de 3e", "Trouver un emploi")],
+    ]
+
+
+def _restore_link(page, section, action):
+    html = page.content.decode()
+    (entry,) = [e for e in page.context["page_obj"] if (e.section, e.action) == (section, action)]
+    url = reverse(
+        f"admin:actors_{entry.model._meta.model_name}_simple_history",
+        args=[entry.record.id, entry.record.history_id],
+    )
+    assert f'href="{url}"' in html
+    return url
+
+
+def test_a_deleted_professional_is_restored_from_the_structures_history(staff_client):
+    structure = make_structure(name="Mission locale (exemple)")
+    actor = Actor.objects.create(
+        structure=structure, name="Camille Exemple", role="Conseillère", email="c@exemple.org"
+    )
+    actor.needs.set([need("trouver-un-emploi")])
+    actor._change_reason = "Départ annoncé par courriel"
+    actor.delete()
+
+    page = _history_page(staff_client, structure)
+    url = _restore_link(page, "Professionnel", "Suppression")
+    form = staff_client.get(url)
+    assert form.status_code == 200
+    response = staff_client.post(url, admin_post_data(form))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    restored = Actor.objects.get(structure=structure)
+    assert (restored.name, restored.role, restored.email) == (
+        "Camille Exemple",
+        "Conseillère",
+        "c@exemple.org",
+    )
+    assert [n.slug for n in restored.needs.all()] == ["trouver-un-emploi"]
+    rows = _history_rows(_history_page(staff_client, structure))
+    assert [(r[0], r[1]) for r in rows[:3]] == [
+        ("Professionnel", "Création"),
+        ("Professionnel", "Suppression"),
+        ("Professionnel", "Création"),
+    ]
+
+
+def test_an_edited_hour_is_restored_alone(staff_client):
+    structure = make_structure()
+    slot = OpeningSlot.objects.create(
+        structure=structure, weekday=0, opens=datetime.time(9), closes=datetime.time(12)
+    )
+    slot.closes = datetime.time(11)
+    slot.save()
+    structure.description = "Une autre modification, gardée."
+    structure.save()
+
+    page = _history_page(staff_client, structure)
+    url = _restore_link(page, "Horaires", "Création")
+    response = staff_client.post(url, admin_post_data(staff_client.get(url)))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    slot.refresh_from_db()
+    structure.refresh_from_db()
+    assert slot.closes == datetime.time(12)
+    assert structure.description == "Une autre modification, gardée."
+
+
+def test_only_an_agent_who_may_change_a_row_is_offered_its_restore(client, django_user_model):
+    structure = make_structure()
+    Actor.objects.create(structure=structure, role="Conseillère")
+    reader = django_user_model.objects.create_user("lecteur", is_staff=True)
+    reader.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_structure", "change_structure"])
+    )
+    client.force_login(reader)
+    page = _history_page(client, structure)
+    can = {(e.section, e.action): e.can_restore for e in page.context["page_obj"]}
+    assert can == {("Fiche", "Création"): True, ("Professionnel", "Création"): False}
 
 
 def test_the_history_page_queries_do_not_grow_with_its_records(
