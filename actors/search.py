@@ -367,9 +367,10 @@ def _without(params, name):
 
 
 # A search starts from the places of its smallest set (a language, a need, a public) when
-# that set is small, or when it has two sets (together they are few): the database then
-# tests those places rather than every place of the circle, nearest first. Small: this
-# share of the published places at most.
+# that is cheaper than testing the nearest places one by one: when the set holds at most
+# FEW_PLACES of the published places and the filters together match few of them (testing
+# the nearest places would then go through the whole circle). Else, and always without
+# such a set, it starts from the nearest places.
 FEW_PLACES = 0.05
 DRIVERS = StructureFilter.drivers()
 
@@ -380,17 +381,31 @@ def _driver(filterset, rare=False):
     set if there is one."""
     cleaned = filterset.form.cleaned_data
     words = vocabulary.current()
-    sizes = sorted(
-        (words.places_with(StructureFilter.base_filters[name].extra["vocabulary"], items), name)
-        for name in DRIVERS
-        if (items := cleaned.get(name))
-    )
-    if not sizes:
+    chosen = [name for name in DRIVERS if cleaned.get(name)]
+    if not chosen:
         return None
+    published = max(words.published_count(), 1)
+    small = int(FEW_PLACES * published) + 1  # counted this far: a set at it is not small
+    sizes = sorted(
+        (
+            words.places_with(
+                StructureFilter.base_filters[name].extra["vocabulary"], cleaned[name], small
+            ),
+            name,
+        )
+        for name in chosen
+    )
     size, name = sizes[0]
-    if rare or len(sizes) > 1 or size <= FEW_PLACES * words.published_count():
+    if rare:
         return name
-    return None
+    if size >= small:
+        return None
+    # The share of places the sets together keep (as if independent): testing the nearest
+    # places one by one finds RESULT_CAP of them after RESULT_CAP / share places.
+    share = 1.0
+    for count, _name in sizes:
+        share *= min(count, published) / published
+    return name if size * share < RESULT_CAP else None
 
 
 def _filters_key(filterset):

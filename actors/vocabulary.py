@@ -19,9 +19,6 @@ from django.db.models.signals import post_delete, post_save
 from actors import geo
 from actors.models import Language, Need, Neighbourhood, Public, Structure
 
-# Sets of places are counted this far (enough to know a set is not small).
-PLACES_COUNTED = 20_000
-
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -36,20 +33,21 @@ class Vocabulary:
             by_id[name] = {item.pk: item for item in getattr(self, name).values()}
         object.__setattr__(self, "_by_id", by_id)
 
-    def places_with(self, name, items):
-        """About how many places have one of these `items` of the vocabulary `name` ("needs",
-        "publics", "languages"), counted up to PLACES_COUNTED once per process and
-        vocabulary: how a search chooses where to start (actors.search)."""
+    def places_with(self, name, items, up_to):
+        """How many places have one of these `items` of the vocabulary `name` ("needs",
+        "publics", "languages"), counted up to `up_to` (enough to know a set is not small)
+        once per process and vocabulary: how a search chooses where to start
+        (actors.search)."""
         counted = self.__dict__.get("_counted")
         if counted is None:
             counted = {}
             object.__setattr__(self, "_counted", counted)
-        key = (name, tuple(sorted(item.pk for item in items)))
+        key = (name, tuple(sorted(item.pk for item in items)), up_to)
         if key not in counted:
             through = getattr(Structure, name).through
             column = {"needs": "need", "publics": "public", "languages": "language"}[name]
             rows = through.objects.filter(**{f"{column}_id__in": key[1]})
-            counted[key] = rows[:PLACES_COUNTED].count()
+            counted[key] = rows[:up_to].count()
         return counted[key]
 
     def published_count(self):
