@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "actors.context_processors.site",
+                "frontdesk.context_processors.selection",
             ],
         },
     },
