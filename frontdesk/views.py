@@ -21,7 +21,7 @@ from actors.models import Need, Neighbourhood, Structure
 from actors.models.people import calendar_prefetches
 from actors.renderers import EscapingJsonResponse
 from actors.views import search_form_context, search_title
-from frontdesk import vcard
+from frontdesk import tiles, vcard
 from frontdesk.forms import DeskForm, GuideForm, natural_key
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
@@ -291,14 +291,17 @@ def neighbourhood_guide(request, slug):
     if not form.is_valid():
         return bad_request_page(request, form)
     guide = build_guide(neighbourhood, list(form.cleaned_data["besoin"]))
+    for_pdf = form.cleaned_data["format"] == "pdf"
     context = {
         "guide": guide,
+        # The PDF's map has streets under it when tiles are configured: fetched by the
+        # server (frontdesk.tiles), since the PDF cannot fetch them itself.
+        "map": guide.map(background=tiles.background if for_pdf else None),
         "neighbourhood": neighbourhood,
         "printed_on": timezone.localtime(),
-        "week_start": timezone.localdate(),
-        "for_pdf": form.cleaned_data["format"] == "pdf",
+        "for_pdf": for_pdf,
     }
-    if context["for_pdf"]:
+    if for_pdf:
         html = render_to_string("frontdesk/guide.html", context, request=request)
         response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         filename = f"guide-orientation-{neighbourhood.slug}-{datetime.date.today():%Y-%m-%d}.pdf"
