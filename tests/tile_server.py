@@ -17,6 +17,7 @@ Run alone, it serves a development copy: `python tests/tile_server.py 8832`, the
 MAP_TILE_URL=http://127.0.0.1:8832/{z}/{x}/{y}.png.
 """
 
+import contextlib
 import io
 import re
 import sys
@@ -66,6 +67,11 @@ def draw_tile(zoom, x, y, marks=()):
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's naming)
+        # The client may give up waiting (a test of the timeout): nothing more to say then.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._answer()
+
+    def _answer(self):
         server = self.server.tiles
         server.requests.append(self.path)
         if server.delay:
