@@ -254,8 +254,12 @@ def test_the_handout_holds_what_the_visitor_needs(client, desk):
     ]:
         assert expected in body, expected
     html = response.content.decode()
-    assert html.count('<svg viewBox="0 0') == 1  # one inline QR code per place
+    # Two QR codes: the place's page online, and the walk there from the desk.
+    assert html.count('<svg viewBox="0 0') == 2
+    assert 'aria-label="Code QR vers la fiche en ligne de Maison des Tilleuls (exemple)"' in html
+    assert 'aria-label="Code QR de l&#x27;itinéraire à pied vers Maison des Tilleuls' in html
     assert "print.css" in html
+    assert "data-print" in html  # the print button, shown by the script
 
 
 # --- The neighbourhood guide -----------------------------------------------------------------
