@@ -169,7 +169,6 @@ class Marker:
     y: float
     label_x: float  # where its number is drawn (moved off its neighbours when they overlap)
     label_y: float
-
     radius: float  # of the number's circle
 
     @property
@@ -210,9 +209,8 @@ class GuideMap:
 
     @property
     def printed_size(self):
-        """(width, height) on paper in CSS pixels: the page's width, or less for a tall
-        quartier whose height is capped."""
-        width = min(PRINT_WIDTH_PX, PRINT_MAX_HEIGHT_PX * self.width / self.height)
+        """(width, height) on paper in CSS pixels."""
+        width = printed_width(self.width, self.height)
         return round(width, 1), round(width * self.height / self.width, 1)
 
     @property
@@ -227,11 +225,16 @@ class GuideMap:
         return f"M{x - arm:.1f},{y:.1f} h{2 * arm:.1f} M{x:.1f},{y - arm:.1f} v{2 * arm:.1f}"
 
 
+def printed_width(width, height):
+    """The printed width of a drawing `width` × `height`: the page's, or less for a tall
+    quartier whose height is capped."""
+    return min(PRINT_WIDTH_PX, PRINT_MAX_HEIGHT_PX * width / height)
+
+
 def marker_size_for(width, height):
     """Font size (and circle radius) of the numbers, in the drawing's units: 16 px (12 pt)
-    once the drawing is scaled to its printed size (GuideMap.printed_size)."""
-    printed_width = min(PRINT_WIDTH_PX, PRINT_MAX_HEIGHT_PX * width / height)
-    return math.ceil(MIN_PRINT_TEXT_PX * width / printed_width)
+    once the drawing is scaled to its printed size."""
+    return math.ceil(MIN_PRINT_TEXT_PX * width / printed_width(width, height))
 
 
 def guide_map(neighbourhood, entries, background=None):

@@ -63,6 +63,8 @@ def test_a_map_whose_numbers_do_not_touch_draws_no_lines_and_no_legend_for_them(
     # Every symbol on the map is in the legend: the numbers, the centre, the limit, the scale.
     for words in ["Rond plein", "Croix rouge", "Trait bleu", "Échelle : la barre mesure"]:
         assert words in page, words
+    # … and nothing the map does not draw: no place just outside, no streets.
+    assert "Rond clair" not in page and "Fond de carte" not in page
 
 
 def test_moving_numbers_apart_is_deterministic_and_keeps_them_in_the_frame():
