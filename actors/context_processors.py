@@ -14,4 +14,3 @@ def site(request):
         "has_example_data": SimpleLazyObject(vocabulary.has_example_data),
         "desk": SimpleLazyObject(lambda: desk_from_request(request)),
     }
-

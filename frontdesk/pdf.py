@@ -3,7 +3,7 @@
 WeasyPrint fetches stylesheets and images by URL; the page's /static/… URLs
 are resolved to files by Django's staticfiles finders (or STATIC_ROOT), so
 rendering never makes an HTTP request — not even to ourselves — and any other
-URL is refused.
+URL is refused, but data: URLs, which carry their content (the guide map's background).
 """
 
 import mimetypes
@@ -33,6 +33,8 @@ def _static_file(url):
 
 class StaticFilesFetcher(URLFetcher):
     def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
         found = _static_file(url)
         if found is None:
             raise ValueError(f"Refusing to fetch {url} while rendering a PDF")

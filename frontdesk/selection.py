@@ -1,17 +1,86 @@
 """The visitor's selection: up to five places, kept in the session, no login.
 
-Each item is a structure slug and the need it was picked for (so the handout
-can say what the place does for that need). Nothing about the visitor.
+Each item is a structure slug, the need it was picked for (so the handout can say what
+the place does for that need) and, when it was picked from a search's results, where
+that search started (so the handout says how far it is from there): a point rounded to
+about ten metres and how it was given, never an address's words. Nothing else about the
+visitor; all of it goes with "Vider la fiche" or the session.
 """
 
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from django.http import QueryDict
+from django.urls import reverse
+
+from actors import search as search_module
+from actors.filters import StructureFilter
 from actors.models import Need, Structure
 
 MAX_ITEMS = 5
 SESSION_KEY = "selection"
+# An origin kept to four decimals: about ten metres, enough for a walking time.
+ORIGIN_DECIMALS = 4
+# The starts the handout names ("de l'arrêt …"); the desk is read from its cookie instead.
+KEPT_ORIGINS = {
+    search_module.OriginKind.ADDRESS,
+    search_module.OriginKind.COORDINATES,
+    search_module.OriginKind.STOP,
+    search_module.OriginKind.NEIGHBOURHOOD,
+}
 
 
 class SelectionFull(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class SearchOrigin:
+    """Where the search a place was picked from started."""
+
+    latitude: float
+    longitude: float
+    kind: str  # actors.search.OriginKind
+    name: str  # the stop's or the quartier's name; "" for an address or coordinates
+
+    def as_list(self):
+        return [self.latitude, self.longitude, self.kind, self.name]
+
+    @classmethod
+    def from_list(cls, value):
+        try:
+            latitude, longitude, kind, name = value
+            latitude, longitude = float(latitude), float(longitude)
+        except (TypeError, ValueError):
+            return None
+        if kind not in KEPT_ORIGINS or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return None
+        return cls(latitude, longitude, kind, str(name))
+
+
+def search_origin(url, desk=None):
+    """The origin of the search whose results page (list or map) is `url`, or None: not a
+    search, an invalid one, or one measured from the desk."""
+    parsed = urlparse(url or "")
+    if parsed.path not in (reverse("actors:search"), reverse("frontdesk:map")):
+        return None
+    filterset = StructureFilter(QueryDict(parsed.query))
+    if not filterset.is_valid():
+        return None
+    origin, _notices, _degraded = search_module.resolve_origin(filterset.form.cleaned_data, desk)
+    if origin is None or origin.kind not in KEPT_ORIGINS:
+        return None
+    name = ""
+    if origin.kind == search_module.OriginKind.STOP:
+        name = search_module.find_stop(filterset.form.cleaned_data["arret"]).name
+    elif origin.kind == search_module.OriginKind.NEIGHBOURHOOD:
+        name = filterset.form.cleaned_data["quartier"].name
+    return SearchOrigin(
+        round(origin.latitude, ORIGIN_DECIMALS),
+        round(origin.longitude, ORIGIN_DECIMALS),
+        origin.kind,
+        name,
+    )
 
 
 class Selection:
@@ -28,11 +97,18 @@ class Selection:
     def __len__(self):
         return len(self.items())
 
-    def add(self, structure, need=None):
+    @property
+    def is_full(self):
+        return len(self) >= MAX_ITEMS
+
+    def add(self, structure, need=None, origin=None):
         items = [item for item in self.items() if item["slug"] != structure.slug]
         if len(items) >= MAX_ITEMS:
             raise SelectionFull
-        items.append({"slug": structure.slug, "need": need.slug if need else ""})
+        item = {"slug": structure.slug, "need": need.slug if need else ""}
+        if origin is not None:
+            item["origin"] = origin.as_list()
+        items.append(item)
         self._save(items)
 
     def remove(self, slug):
@@ -45,7 +121,8 @@ class Selection:
         self.session[SESSION_KEY] = items
 
     def entries(self):
-        """[(structure, need or None)] in the order they were added; unpublished ones dropped."""
+        """[(structure, need or None, SearchOrigin or None)] in the order they were added;
+        unpublished ones dropped."""
         items = self.items()
         if not items:
             return []
@@ -59,5 +136,7 @@ class Selection:
             n.slug: n for n in Need.objects.filter(slug__in=[i["need"] for i in items if i["need"]])
         }
         return [
-            (structures[i["slug"]], needs.get(i["need"])) for i in items if i["slug"] in structures
+            (structures[i["slug"]], needs.get(i["need"]), SearchOrigin.from_list(i.get("origin")))
+            for i in items
+            if i["slug"] in structures
         ]

@@ -20,13 +20,14 @@ from actors.hours import usual_week
 from actors.models import Need, Neighbourhood, Structure
 from actors.models.people import calendar_prefetches
 from actors.renderers import EscapingJsonResponse
+from actors.search import OriginKind
 from actors.views import search_form_context, search_title
-from frontdesk import vcard
+from frontdesk import tiles, vcard
 from frontdesk.forms import DeskForm, GuideForm, natural_key
 from frontdesk.guide import build_guide
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
-from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull
+from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull, search_origin
 from guide.errors import bad_request_page
 from insights.recording import record_search
 
@@ -122,9 +123,11 @@ def _selection_response(request, selection, message, level=messages.SUCCESS, sta
 def selection_add(request):
     structure = get_object_or_404(Structure.objects.published(), slug=request.POST.get("slug", ""))
     need = Need.objects.filter(slug=request.POST.get("besoin", "")).first()
+    # Picked from a search's results: the handout measures the walk from where it started.
+    origin = search_origin(request.POST.get("next"), desk_from_request(request))
     selection = Selection(request)
     try:
-        selection.add(structure, need)
+        selection.add(structure, need, origin)
     except SelectionFull:
         return _selection_response(
             request,
@@ -134,9 +137,13 @@ def selection_add(request):
             messages.WARNING,
             status=409,
         )
-    return _selection_response(
-        request, selection, _("Ajouté à la fiche : « %(name)s ».") % {"name": structure.name}
-    )
+    if selection.is_full:
+        message = _(
+            "Ajouté à la fiche : « %(name)s ». La fiche est complète : %(max)d lieux au plus."
+        ) % {"name": structure.name, "max": MAX_ITEMS}
+    else:
+        message = _("Ajouté à la fiche : « %(name)s ».") % {"name": structure.name}
+    return _selection_response(request, selection, message)
 
 
 @require_POST
@@ -157,16 +164,17 @@ def selection_clear(request):
 def selection_list(request):
     desk = desk_from_request(request)
     entries = [
-        _handout_entry(request, structure, need, desk)
-        for structure, need in _with_calendars(Selection(request).entries())
+        _handout_entry(request, structure, need, desk, origin)
+        for structure, need, origin in _with_calendars(Selection(request).entries())
     ]
-    return render(request, "frontdesk/selection.html", {"entries": entries, "max_items": MAX_ITEMS})
+    context = {"entries": entries, "max_items": MAX_ITEMS, "full": len(entries) >= MAX_ITEMS}
+    return render(request, "frontdesk/selection.html", context)
 
 
 def _with_calendars(entries):
     """The selection's hosted permanences with their languages and calendars (cancellations,
     closures): four queries for the whole sheet, whatever the number of places."""
-    permanences = [p for structure, _need in entries for p in structure.hosted_permanences.all()]
+    permanences = [p for structure, *_ in entries for p in structure.hosted_permanences.all()]
     prefetch_related_objects(permanences, "languages", *calendar_prefetches())
     return entries
 
@@ -175,23 +183,37 @@ def _with_calendars(entries):
 ON_SITE_M = 10
 
 
-def _origin(structure, desk):
-    """Where the walk starts: the desk when set, else the centre of the place's quartier.
-    (latitude, longitude, label) or None; the label finishes "à 350 m …"."""
+def _origin(structure, desk, picked_from=None):
+    """Where the walk starts: where the search the place was picked from started, else the
+    desk when set, else the centre of the place's quartier. (latitude, longitude, label,
+    whether it is a real start for directions) or None; the label finishes "à 350 m …"."""
+    if picked_from is not None:
+        kind = picked_from.kind
+        if kind == OriginKind.STOP:
+            label = _("de l'arrêt %(name)s") % {"name": picked_from.name}
+        elif kind == OriginKind.NEIGHBOURHOOD:
+            label = _("du centre du quartier %(name)s") % {"name": picked_from.name}
+        elif kind == OriginKind.ADDRESS:
+            label = _("de l'adresse de la recherche")
+        else:
+            label = _("du point de départ de la recherche")
+        routable = kind != OriginKind.NEIGHBOURHOOD
+        return picked_from.latitude, picked_from.longitude, label, routable
     if desk and desk.latitude is not None:
-        return desk.latitude, desk.longitude, _("d'ici")
+        return desk.latitude, desk.longitude, _("d'ici"), True
     neighbourhood = structure.neighbourhood
     if neighbourhood and neighbourhood.centroid_latitude is not None:
         return (
             neighbourhood.centroid_latitude,
             neighbourhood.centroid_longitude,
             _("du centre du quartier %(name)s") % {"name": neighbourhood.name},
+            False,
         )
     return None
 
 
-def _handout_entry(request, structure, need, desk, now=None):
-    origin = _origin(structure, desk)
+def _handout_entry(request, structure, need, desk, picked_from=None, now=None):
+    origin = _origin(structure, desk, picked_from)
     distance = structure.distance_from(origin[0], origin[1]) if origin else None
     destination = (structure.latitude, structure.longitude)
     permanences = [
@@ -200,6 +222,7 @@ def _handout_entry(request, structure, need, desk, now=None):
         if need is None or any(n.pk == need.pk for n in permanence.needs.all())
     ]
     url = request.build_absolute_uri(structure.get_absolute_url())
+    name = {"name": structure.name}
     return {
         "structure": structure,
         "need": need,
@@ -208,7 +231,7 @@ def _handout_entry(request, structure, need, desk, now=None):
         "on_site": distance is not None and distance < ON_SITE_M,
         "origin_label": origin[2] if origin else "",
         "directions_url": geo.walking_directions_url(
-            destination, (origin[0], origin[1]) if desk and origin else None
+            destination, (origin[0], origin[1]) if origin and origin[3] else None
         )
         if structure.latitude is not None
         else "",
@@ -223,9 +246,7 @@ def _handout_entry(request, structure, need, desk, now=None):
         "url": url,
         # Printed beside the QR code for whoever cannot scan it; browsers add the scheme.
         "address": url.split("://", 1)[-1],
-        "qr": qr_svg(
-            url, _("Code QR vers la fiche en ligne de %(name)s") % {"name": structure.name}
-        ),
+        "qr": qr_svg(url, _("Code QR vers la fiche en ligne de %(name)s") % name),
     }
 
 
@@ -259,9 +280,16 @@ def handout(request):
     desk = desk_from_request(request)
     now = timezone.now()
     entries = [
-        _handout_entry(request, structure, need, desk, now)
-        for structure, need in _with_calendars(Selection(request).entries())
+        _handout_entry(request, structure, need, desk, origin, now)
+        for structure, need, origin in _with_calendars(Selection(request).entries())
     ]
+    for entry in entries:
+        if entry["directions_url"] and not entry["on_site"]:
+            entry["directions_qr"] = qr_svg(
+                entry["directions_url"],
+                _("Code QR de l'itinéraire à pied vers %(name)s")
+                % {"name": entry["structure"].name},
+            )
     # A need is explained once, where it first appears: five places for a 3e internship
     # would repeat the same two lines five times on a sheet that has one page.
     explained = set()
@@ -291,14 +319,17 @@ def neighbourhood_guide(request, slug):
     if not form.is_valid():
         return bad_request_page(request, form)
     guide = build_guide(neighbourhood, list(form.cleaned_data["besoin"]))
+    for_pdf = form.cleaned_data["format"] == "pdf"
     context = {
         "guide": guide,
+        # The PDF's map has streets under it when tiles are configured: fetched by the
+        # server (frontdesk.tiles), since the PDF cannot fetch them itself.
+        "map": guide.map(background=tiles.background if for_pdf else None),
         "neighbourhood": neighbourhood,
         "printed_on": timezone.localtime(),
-        "week_start": timezone.localdate(),
-        "for_pdf": form.cleaned_data["format"] == "pdf",
+        "for_pdf": for_pdf,
     }
-    if context["for_pdf"]:
+    if for_pdf:
         html = render_to_string("frontdesk/guide.html", context, request=request)
         response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         filename = f"guide-orientation-{neighbourhood.slug}-{datetime.date.today():%Y-%m-%d}.pdf"

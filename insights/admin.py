@@ -17,9 +17,10 @@ class RecordedSearchAdmin(admin.ModelAdmin):
         "needs",
         "results_nearby",
         "nearest_m",
+        "not_understood",
         "is_example",
     ]
-    list_filter = ["channel", "origin_kind", "is_example", "neighbourhood"]
+    list_filter = ["channel", "origin_kind", "not_understood", "is_example", "neighbourhood"]
     date_hierarchy = "day"
     list_select_related = ["neighbourhood"]
 

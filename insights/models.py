@@ -3,21 +3,25 @@
 A row is the whole privacy promise of the "À propos des données" page: the day
 (not the time), the needs and publics searched for, the quartier the search
 started from (not the point), how that start was given, and what the search
-found within walking distance. Never an IP address, a cookie or session id, a
-user agent, the free text typed, an address or coordinates:
-`RecordedSearch.from_search` is the only place that decides what is kept.
+found within walking distance, and whether words of its free text were not
+understood. Never an IP address, a cookie or session id, a user agent, the free
+text typed, an address or coordinates: `RecordedSearch.from_search` is the only
+place that decides what is kept. The words not understood are counted apart,
+unlinked to any search (MissedWord, insights.words).
 """
 
 from django.db import models
 from django.db.models import Case, Count, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from actors import search as search_module
 from actors import vocabulary
 from actors.models import Neighbourhood
 from actors.reading import needs_named_in
+from insights.words import WORDS_SHOWN_FROM
 
 # Distances to the nearest help are kept to the nearest 50 m (under a minute's
 # walk): precise enough for a median, too coarse to say where someone stood.
@@ -44,6 +48,15 @@ class RecordedSearchQuerySet(models.QuerySet):
     def between(self, first_day, last_day):
         return self.filter(day__gte=first_day, day__lte=last_day)
 
+    def summary(self):
+        """{total, unanswered, not_understood}: searches, those that found nothing within
+        walking distance (understood, with a radius), those whose words were not understood."""
+        return self.aggregate(
+            total=Count("id"),
+            unanswered=Count("id", filter=Q(results_nearby=0, not_understood=False)),
+            not_understood=Count("id", filter=Q(not_understood=True)),
+        )
+
     def grouped(self, *, by_month=False):
         """Counts per distinct (month,) place, needs, outcome, distance step and example flag.
 
@@ -58,11 +71,15 @@ class RecordedSearchQuerySet(models.QuerySet):
             "needs",
             "nothing_nearby",
             "nearest_m",
+            "not_understood",
             "is_example",
         ]
         queryset = self.order_by().annotate(
+            # A search whose words were not understood is not judged on what it found: it
+            # did not say what it looked for.
             nothing_nearby=Case(
                 When(results_nearby__isnull=True, then=Value(None)),
+                When(not_understood=True, then=Value(None)),
                 When(results_nearby=0, then=Value(True)),
                 default=Value(False),
                 output_field=models.BooleanField(null=True),
@@ -115,6 +132,14 @@ class RecordedSearch(models.Model):
         blank=True,
         help_text=_("À vol d'oiseau, arrondie à 50 m. Vide quand rien n'a été trouvé."),
     )
+    not_understood = models.BooleanField(
+        _("pas comprise"),
+        default=False,
+        help_text=_(
+            "Des mots du texte libre ne désignent aucun besoin ni aucun lieu connus du guide "
+            "(les mots eux-mêmes ne sont pas gardés ici)."
+        ),
+    )
     is_example = models.BooleanField(
         _("exemple"), default=False, help_text=_("Recherche fictive créée pour la démonstration.")
     )
@@ -144,11 +169,12 @@ class RecordedSearch(models.Model):
         return f"{self.day:%Y-%m-%d} · {', '.join(self.needs) or '-'}"
 
     @classmethod
-    def from_search(cls, search, results, *, channel, desk=None):
+    def from_search(cls, search, results, *, channel, desk=None, not_understood=False):
         """The anonymous row of a valid search (unsaved).
 
         `results`: its first results, nearest first. `desk`: the passeur's desk
         when the search measured from it (its quartier is known: no lookup).
+        `not_understood`: words of its free text were not understood (insights.words).
         """
         cleaned, origin = search.cleaned, search.origin
         needs = {need.slug for need in search.needs}
@@ -166,6 +192,7 @@ class RecordedSearch(models.Model):
             # A list narrowed to a quartier has no radius: counted as demand, not judged.
             results_nearby=search.count_within_radius,
             nearest_m=_nearest_m(results) if judged else None,
+            not_understood=not_understood,
         )
 
 
@@ -188,3 +215,45 @@ def _nearest_m(results):
     if distance is None:
         return None
     return round(distance / DISTANCE_STEP_M) * DISTANCE_STEP_M
+
+
+class MissedWord(models.Model):
+    """How many searches of a day used a word the guide did not understand (insights.words).
+
+    The word is kept as a keyed fingerprint; it is written in clear only once enough
+    different searches have used it. Nothing links a row to a search.
+    """
+
+    day = models.DateField(_("jour"))
+    digest = models.CharField(_("empreinte"), max_length=64)
+    word = models.CharField(
+        _("mot"),
+        max_length=40,
+        blank=True,
+        help_text=format_lazy(
+            _("Vide tant que moins de {n} recherches différentes ont employé ce mot."),
+            n=WORDS_SHOWN_FROM,
+        ),
+    )
+    searches = models.PositiveIntegerField(_("recherches"), default=0)
+    is_example = models.BooleanField(
+        _("exemple"), default=False, help_text=_("Mot d'une recherche fictive (démonstration).")
+    )
+
+    class Meta:
+        verbose_name = _("mot non compris")
+        verbose_name_plural = _("mots non compris")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "digest", "is_example"], name="missed_word_once_a_day"
+            ),
+        ]
+        indexes = [
+            # Serves the dashboard's period (day between two dates) and the count of a
+            # word across days (digest) when it is counted.
+            models.Index(fields=["day"], name="missed_word_day_idx"),
+            models.Index(fields=["digest"], name="missed_word_digest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} · {self.word or '…'} · {self.searches}"

@@ -3,8 +3,10 @@
 `record_search()` is called once by the results page and once by the JSON list,
 after the search ran. It costs one INSERT, and one indexed read only when the
 starting point is an address or coordinates (its quartier) or when free text
-was typed (the needs it names). It never raises: a database error is logged
-and the search answers as usual.
+was typed (the needs it names). A search whose free text the guide did not
+understand (insights.words) costs a few more: whether its words name a place,
+and their counts. It never raises: a database error is logged and the search
+answers as usual.
 
 /api/v1/structures.geojson is not recorded: the map page (/carte/) runs the
 search itself to list the results, then its script fetches the same search as
@@ -50,7 +52,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from actors.desk import desk_from_request
+from insights import words
 from insights.models import OriginKind, RecordedSearch
+from insights.words import unmatched_words
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +86,20 @@ def prepare_record(request, search, page, *, channel):
     if request.method != "GET" or not search.is_valid or page.number != 1:
         return None
     try:
+        missed = unmatched_words(search)
         row = RecordedSearch.from_search(
-            search, page.object_list, channel=channel, desk=_desk(request, search)
+            search,
+            page.object_list,
+            channel=channel,
+            desk=_desk(request, search),
+            not_understood=bool(missed),
         )
         fields = {
             field.attname: getattr(row, field.attname)
             for field in RecordedSearch._meta.concrete_fields
             if not field.primary_key and field.attname != "day"
         }
-        return {"key": dedup_key(search), "fields": fields}
+        return {"key": dedup_key(search), "fields": fields, "missed_words": missed}
     except Exception:  # never fail the search itself
         logger.warning("Search not prepared for the dashboard.", exc_info=True)
         return None
@@ -106,6 +115,7 @@ def record_prepared(request, prepared):
         row = RecordedSearch(day=timezone.localdate(), **prepared["fields"])
         with _own_transaction():
             row.save(force_insert=True)
+            words.count_words(prepared.get("missed_words", []), row.day)
     except Exception:  # a database error (or a bug here) must never fail the search itself
         logger.warning("Search not recorded for the dashboard.", exc_info=True)
         return None

@@ -1,22 +1,25 @@
 """What the dashboard shows for a period: the table, the hot spots, the map and the trend.
 
 A constant number of queries whatever the number of searches: the quartiers
-(with their polygons, for the map), the needs, the period's grouped counts and
-the trend's grouped counts per month.
+(with their polygons, for the map), the needs, the period's grouped counts,
+the trend's grouped counts per month, and the words not understood.
 """
 
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from actors.models import Need, Neighbourhood
 from insights import stats, svg
-from insights.models import RecordedSearch
+from insights.models import MissedWord, RecordedSearch
+from insights.words import WORDS_SHOWN_FROM
 
 TREND_MONTHS = 12
 HOT_SPOTS = 10
+MISSED_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,14 @@ class Row:
     city: str
     need: str
     figures: stats.Figures
+
+
+@dataclass(frozen=True)
+class HotSpot:
+    place: str
+    city: str
+    figures: stats.Figures
+    needs: list  # [(need label, searches that found nothing on foot)]
 
 
 @dataclass(frozen=True)
@@ -109,11 +120,33 @@ class Report:
         ]
 
     def hot_spots(self):
+        """[HotSpot]: the quartiers the map colours, the darkest first, for the need the map
+        shows (or all of them), each with the needs that went unanswered there."""
         places, needs = self._place_names(), self._need_names()
+        spots = self.breakdown.hot_spots(self.need.slug if self.need else None, HOT_SPOTS)
         return [
-            Row(*places[place], needs.get(need, need), figures)
-            for place, need, figures in self.breakdown.hot_spots(HOT_SPOTS)
+            HotSpot(*places[place], figures, [(needs.get(slug, slug), n) for slug, n in by_need])
+            for place, figures, by_need in spots
         ]
+
+    # --- Not understood ------------------------------------------------------------------------
+
+    @property
+    def not_understood(self):
+        return sum(figures.not_understood for figures in self.breakdown.places.values())
+
+    def missed_words(self):
+        """[(word, searches)]: the words not understood that at least WORDS_SHOWN_FROM
+        searches of the period used, the most frequent first."""
+        rows = (
+            MissedWord.objects.filter(day__gte=self.first_day, day__lte=self.last_day)
+            .exclude(word="")
+            .values("word")
+            .annotate(searches=Sum("searches"))
+            .filter(searches__gte=WORDS_SHOWN_FROM)
+            .order_by("-searches", "word")[:MISSED_WORDS]
+        )
+        return [(row["word"], row["searches"]) for row in rows]
 
     # --- The map ------------------------------------------------------------------------------
 

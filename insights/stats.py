@@ -39,17 +39,21 @@ def weighted_median(counts):
 
 
 class Figures:
-    """Searches of one group, those judged (they had a walking radius), and what they found."""
+    """Searches of one group, those judged (they had a walking radius and were understood),
+    what they found, and those whose words were not understood ("pas compris")."""
 
     def __init__(self):
         self.searches = 0
         self.judged = 0
         self.unanswered = 0
+        self.not_understood = 0
         self.distances = collections.Counter()
 
     def add(self, group):
         n = group["searches"]
         self.searches += n
+        if group.get("not_understood"):
+            self.not_understood += n
         if group["nothing_nearby"] is not None:
             self.judged += n
             self.unanswered += n if group["nothing_nearby"] else 0
@@ -96,14 +100,25 @@ class Breakdown:
             return dict(self.places)
         return {place: cell for (place, slug), cell in self.cells.items() if slug == need}
 
-    def hot_spots(self, limit=10):
-        """(quartier id, need slug, Figures): most searches that found nothing nearby first."""
-        spots = [
-            (place, need, cell)
-            for (place, need), cell in self.cells.items()
-            if isinstance(place, int) and need is not None and cell.unanswered
-        ]
-        spots.sort(key=lambda spot: (-spot[2].unanswered, -spot[2].searches, spot[0], spot[1]))
+    def hot_spots(self, need=None, limit=10):
+        """[(quartier id, Figures, [(need slug or None, unanswered)])]: the quartiers with the
+        most searches that found nothing nearby first, each with the needs those searches
+        were for. The same figures as the map's (`by_place(need)`): the darkest quartier on
+        the map heads the list, and every quartier it colours is in it (up to `limit`)."""
+        spots = []
+        for place, figures in self.by_place(need).items():
+            if not isinstance(place, int) or not figures.unanswered:
+                continue
+            needs = sorted(
+                (
+                    (slug, cell.unanswered)
+                    for (where, slug), cell in self.cells.items()
+                    if where == place and cell.unanswered and (need is None or slug == need)
+                ),
+                key=lambda pair: (-pair[1], pair[0] or ""),
+            )
+            spots.append((place, figures, needs))
+        spots.sort(key=lambda spot: (-spot[1].unanswered, -spot[1].searches, spot[0]))
         return spots[:limit]
 
 

@@ -1,29 +1,18 @@
 """Geometry of the dashboard's server-side SVG: the quartiers map and the monthly bars.
 
-No tiles and no script: our own quartier polygons, projected with a local
-equirectangular projection (x = longitude × cos(mean latitude), y = latitude).
-At the scale of a metropolis (30 km) the distortion is under 1 %, invisible
-in a 640-pixel drawing.
+No tiles and no script: our own quartier polygons, drawn with the projection every SVG
+map of the site shares (actors.projection).
 """
 
-import math
 from dataclasses import dataclass
+
+from actors.projection import Projection
 
 WIDTH = 640
 MARGIN = 8
 # Points closer than this to the previous kept point are dropped: the real
 # polygons hold ~60,000 positions, a few thousand are enough at this size.
 MIN_STEP_PX = 1.0
-
-
-def _rings(geometry):
-    if not geometry:
-        return []
-    if geometry.get("type") == "Polygon":
-        return list(geometry["coordinates"])
-    if geometry.get("type") == "MultiPolygon":
-        return [ring for polygon in geometry["coordinates"] for ring in polygon]
-    return []
 
 
 @dataclass(frozen=True)
@@ -35,39 +24,14 @@ class MapFrame:
 
 def map_frame(shapes, width=WIDTH):
     """Project {key: GeoJSON (Multi)Polygon} into a width-wide frame."""
-    positions = [p for geometry in shapes.values() for ring in _rings(geometry) for p in ring]
-    if not positions:
+    try:
+        projection = Projection.fit_geometries(shapes.values(), width=width, margin=MARGIN)
+    except ValueError:  # no polygon at all
         return MapFrame(width, 0, {})
-    min_lon = min(p[0] for p in positions)
-    max_lon = max(p[0] for p in positions)
-    min_lat = min(p[1] for p in positions)
-    max_lat = max(p[1] for p in positions)
-    kx = math.cos(math.radians((min_lat + max_lat) / 2))
-    scale = (width - 2 * MARGIN) / max((max_lon - min_lon) * kx, 1e-9)
-    height = round((max_lat - min_lat) * scale + 2 * MARGIN)
-
-    def xy(position):
-        lon, lat = position[0], position[1]
-        return MARGIN + (lon - min_lon) * kx * scale, MARGIN + (max_lat - lat) * scale
-
-    paths = {}
-    for key, geometry in shapes.items():
-        parts = []
-        for ring in _rings(geometry):
-            points = _thinned([xy(p) for p in ring])
-            if len(points) >= 3:
-                parts.append("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points) + " Z")
-        paths[key] = " ".join(parts)
-    return MapFrame(width, height, paths)
-
-
-def _thinned(points):
-    kept = points[:1]
-    for x, y in points[1:]:
-        last_x, last_y = kept[-1]
-        if math.hypot(x - last_x, y - last_y) >= MIN_STEP_PX:
-            kept.append((x, y))
-    return kept
+    paths = {
+        key: projection.path(geometry, min_step=MIN_STEP_PX) for key, geometry in shapes.items()
+    }
+    return MapFrame(width, projection.height, paths)
 
 
 # --- Monthly bars ------------------------------------------------------------------------------

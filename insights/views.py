@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from actors.models import Need, Neighbourhood
 from insights.forms import DashboardForm
 from insights.report import Report
+from insights.words import WORDS_SHOWN_FROM
 from opendata import spreadsheet
 
 
@@ -56,6 +57,7 @@ def dashboard(request):
         "form_neighbourhoods": report.neighbourhoods,
         "form_needs": report.needs,
         "export_query": request.GET.urlencode(),
+        "words_shown_from": WORDS_SHOWN_FROM,
     }
     return render(request, "insights/dashboard.html", context)
 
@@ -68,6 +70,7 @@ CSV_HEADER = [
     "recherches_avec_rayon",
     "sans_resultat_a_pied",
     "part_sans_resultat_pct",
+    "pas_compris",
     "distance_mediane_m",
 ]
 
@@ -99,6 +102,7 @@ def export_csv(request):
                 figures.judged,
                 figures.unanswered,
                 "" if share is None else round(100 * share),
+                figures.not_understood,
                 "" if median is None else round(median),
             ]
         )
@@ -115,6 +119,7 @@ def about_data(request):
         "insights/about_data.html",
         {
             "recording_enabled": settings.SEARCH_ANALYTICS_ENABLED,
+            "words_shown_from": WORDS_SHOWN_FROM,
             "geocoder_cache_days": settings.GEOCODER_CACHE_DAYS,
         },
     )

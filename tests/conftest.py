@@ -72,6 +72,13 @@ def no_internet_geocoder(settings):
     settings.GEOCODER_DOMAIN = "127.0.0.1:9"
 
 
+@pytest.fixture(autouse=True)
+def no_internet_tiles(settings):
+    """No map tile comes from the internet either: the guide's map is drawn without tiles
+    unless a test starts the fictional tile server (tests/tile_server.py)."""
+    settings.MAP_TILE_URL = ""
+
+
 # --- The cast: one line each on who they are ----------------------------------------
 
 

@@ -254,16 +254,29 @@ def test_the_handout_holds_what_the_visitor_needs(client, desk):
     ]:
         assert expected in body, expected
     html = response.content.decode()
-    assert html.count('<svg viewBox="0 0') == 1  # one inline QR code per place
+    # Two QR codes: the place's page online, and the walk there from the desk.
+    assert html.count('<svg viewBox="0 0') == 2
+    assert 'aria-label="Code QR vers la fiche en ligne de Maison des Tilleuls (exemple)"' in html
+    assert 'aria-label="Code QR de l&#x27;itinéraire à pied vers Maison des Tilleuls' in html
     assert "print.css" in html
+    assert "data-print" in html  # the print button, shown by the script
 
 
 # --- The neighbourhood guide -----------------------------------------------------------------
 
 
+def just_outside(breil, beyond_m=100):
+    """A point outside the Breil, `beyond_m` past its boundary going west from its centre."""
+    west = 0
+    while breil.contains(*offset(BREIL_CENTRE, east_m=-west)):
+        west += 20
+    return offset(BREIL_CENTRE, east_m=-(west + beyond_m))
+
+
 @pytest.fixture
 def breil_guide():
-    """Three places in the Breil, one just across its boundary, one far away."""
+    """Three places in the Breil; one just across its boundary, a few minutes' walk from its
+    centre; one across it too but beyond 20 minutes' walk; one far away."""
     for n, north in enumerate([100, 300, 500]):
         make_structure(
             name=f"Dans le Breil {n}",
@@ -275,8 +288,9 @@ def breil_guide():
     breil = __import__("actors.models", fromlist=["Neighbourhood"]).Neighbourhood.objects.get(
         slug="breil-barberie"
     )
-    just_outside = offset((breil.max_latitude, breil.centroid_longitude), north_m=400)
-    make_structure(name="Tout près du Breil", at=just_outside, needs=["stage-de-3e"])
+    make_structure(name="Tout près du Breil", at=just_outside(breil), needs=["stage-de-3e"])
+    beyond_a_walk = offset((breil.max_latitude, breil.centroid_longitude), north_m=400)
+    make_structure(name="Hors de portée à pied", at=beyond_a_walk, needs=["stage-de-3e"])
     make_structure(name="Loin du Breil", at=ILE_DE_NANTES, needs=["stage-de-3e"])
 
 
@@ -286,15 +300,20 @@ def test_the_guide_has_a_cover_map_contents_and_entries(client, breil_guide):
     body = text(response)
     assert "Guide des acteurs de l'orientation du quartier" in body
     assert "Breil - Barberie" in body
-    assert page.count("<circle") == 4  # numbered markers: 3 inside + 1 nearby
+    assert page.count("<circle") == 4  # numbered markers: 3 inside + 1 nearby, none moved
     assert "Sommaire par besoin" in body
-    assert re.search(r"Stage de 3e\s*</th>\s*<td>2, 3, 4</td>", page)
+    assert re.search(
+        r'Stage de 3e\s*</th>\s*<td><a href="#lieu-2">2</a>, <a href="#lieu-3">3</a>, '
+        r'<a href="#lieu-4">4</a></td>',
+        page,
+    )
     assert "Dans le Breil 0" in body and "Tout près du Breil" in body
     assert (
         body.index("Dans le Breil 2") < body.index("Tout près") < body.index("Tout près du Breil")
     )
     assert "Loin du Breil" not in body
-    assert "02 61 91 00 01" in body and "Lundi 9 h–12 h" in body
+    assert "Hors de portée à pied" not in body, "tout près is within 20 minutes' walk"
+    assert "02 61 91 00 01" in body and "lun. 9 h–12 h" in body
     assert "min à pied" in body
 
 
@@ -303,9 +322,10 @@ def test_the_guide_pdf(client, breil_guide):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    pages = len(PdfReader(io.BytesIO(response.content)).pages)
-    # Cover and map; contents; the three places inside; "tout près" on its own page.
-    assert pages == 4
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    # The cover and its map, the contents and the four places after them.
+    assert len(pages) == 2
+    assert "1 / 2" in pages[0].extract_text() and "2 / 2" in pages[1].extract_text()
 
 
 def test_the_guide_can_focus_on_one_need(client, breil_guide):

@@ -1,10 +1,13 @@
 """The neighbourhood guide as a PDF a screen reader can read (PDF/UA-1, RGAA 13.3): tagged,
 its language and a title naming the site once; the map a figure with a text alternative, its
 numbers inside it and not loose in the reading order before the contents; nothing printed
-under 12 pt, the map's numbers included.
+under 12 pt, the map's numbers included. And a booklet worth printing: the Breil's 56
+example places on at most 8 numbered pages, entries in two columns, read in their order.
 """
 
+import datetime
 import io
+import random
 import re
 
 import pytest
@@ -12,7 +15,9 @@ from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tests.factories import BREIL_CENTRE, make_structure, offset
+from actors import geo
+from actors.models import Neighbourhood
+from tests.factories import BREIL_CENTRE, make_permanence, make_structure, offset
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +38,55 @@ def breil_places():
             phone=f"02 61 91 01 {n:02d}",
             is_example=True,
         )
+
+
+NAMES = ["Association", "Antenne", "Point accueil", "Espace"]
+KINDS = ["association", "mission-locale", "cio", "maison-de-quartier", "espace-numerique"]
+NEEDS = ["stage-de-3e", "trouver-un-emploi", "cv-lettre-de-motivation", "choisir-son-orientation"]
+T = datetime.time
+
+
+def minutes_from_the_centre(point):
+    return geo.walking_minutes(geo.haversine_m(*BREIL_CENTRE, *point))
+
+
+@pytest.fixture
+def breil_booklet():
+    """56 places as `make run`'s example data has them around the Breil: 40 inside, 16 just
+    outside within 20 minutes' walk of its centre; an address, a phone, hours with a lunch
+    break, the ways in; every fifth hosts a permanence."""
+    breil = Neighbourhood.objects.get(slug="breil-barberie")
+    draw = random.Random(14)
+    inside, outside = [], []
+    while len(inside) < 40 or len(outside) < 16:
+        north, east = draw.uniform(-1100, 1100), draw.uniform(-1100, 1100)
+        point = offset(BREIL_CENTRE, north_m=north, east_m=east)
+        if minutes_from_the_centre(point) > 20:
+            continue
+        (inside if breil.contains(*point) else outside).append(point)
+    provider = make_structure(
+        name="Mission locale fictive (exemple)", at=offset(BREIL_CENTRE, north_m=5000)
+    )
+    week = [(d, T(9), T(12, 30)) for d in range(5)] + [(d, T(14), T(17, 30)) for d in range(4)]
+    for n, point in enumerate(inside[:40] + outside[:16]):
+        place = make_structure(
+            name=f"{NAMES[n % 4]} du Breil n° {n} (exemple)",
+            kind=KINDS[n % len(KINDS)],
+            at=point,
+            street=f"{n + 1}, voie fictive de démonstration",
+            phone=f"02 61 91 {n // 10:02d} {n % 100:02d}",
+            needs=[NEEDS[n % 4], NEEDS[(n + 1) % 4]],
+            hours=week,
+            walk_in=n % 2 == 0,
+            by_appointment=True,
+            by_phone=n % 3 == 0,
+            is_example=True,
+        )
+        place.verify()
+        if n % 5 == 0:
+            make_permanence(
+                place, provider, title="Permanence emploi (exemple)", needs=["trouver-un-emploi"]
+            )
 
 
 def guide_pdf(client, language):
@@ -153,3 +207,50 @@ def test_no_text_of_the_guide_is_printed_under_12_points(client, breil_places):
     sizes = {float(size) for size in re.findall(r'font-size="([\d.]+)"', page)}
     printed = min(sizes) * scale * PX_TO_PT
     assert printed >= MIN_PRINT_PT, f"map numbers printed at {printed:.1f} pt"
+
+
+def page_texts(reader):
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_the_breils_56_places_print_on_at_most_8_numbered_pages(client, breil_booklet):
+    reader = guide_pdf(client, "fr")
+    pages = page_texts(reader)
+    assert len(pages) <= 8, f"the guide prints on {len(pages)} pages"
+    for number, text in enumerate(pages, start=1):
+        assert f"{number} / {len(pages)}" in text, f"page {number} is not numbered"
+        assert "Breil - Barberie" in text
+    printed = re.sub(r"\s+", " ", " ".join(pages))
+    for n in range(56):
+        assert f"du Breil n° {n} (exemple)" in printed, n
+
+
+def test_the_entries_are_in_two_columns_and_read_in_their_order(client, breil_booklet):
+    reader = guide_pdf(client, "fr")
+    width = float(reader.pages[0].mediabox.width)
+
+    # Where each entry's name starts on its page: in the left or the right half.
+    halves = set()
+    for page in reader.pages[1:]:
+
+        def visit(text, cm, tm, font, size):
+            if re.match(r"\s*(Association|Antenne|Point accueil|Espace) du Breil", text):
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                halves.add("left" if x < width / 2 else "right")
+
+        page.extract_text(visitor_text=visit)
+    assert halves == {"left", "right"}, "the entries are not printed in two columns"
+
+    # Read by assistive technology: the entries' numbers, after the contents, in order.
+    order = [text for text, in_figure in reading_order(reader) if in_figure is False]
+    entries = order[order.index("Dans le quartier") :]
+    numbers = [int(text) for text in entries if re.fullmatch(r"\d+", text)]
+    assert numbers == list(range(1, 57)), numbers
+
+
+def test_tout_pres_is_within_20_minutes_walk_of_the_centre(client, breil_booklet):
+    reader = guide_pdf(client, "fr")
+    printed = re.sub(r"\s+", " ", " ".join(page_texts(reader)))
+    nearby = printed[printed.index("Tout près") :]
+    minutes = [int(m) for m in re.findall(r"(\d+) min à pied", nearby)]
+    assert minutes and max(minutes) <= 20, minutes

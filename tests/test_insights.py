@@ -85,6 +85,7 @@ def test_a_row_has_no_field_that_could_hold_something_personal():
         "origin_kind",
         "results_nearby",
         "nearest_m",
+        "not_understood",
         "is_example",
     }
     assert RecordedSearch._meta.get_field("day").get_internal_type() == "DateField"
@@ -453,6 +454,7 @@ def test_the_csv_holds_aggregates_only(staff_client, a_quarter_of_searches):
         "recherches_avec_rayon",
         "sans_resultat_a_pied",
         "part_sans_resultat_pct",
+        "pas_compris",
         "distance_mediane_m",
     ]
     assert "2025-03-10" not in text and "10/03/2025" not in text  # no day of any search
@@ -467,14 +469,21 @@ def test_the_period_bounds_are_included(staff_client, a_quarter_of_searches):
     assert breil_stage["recherches"] == "6"
 
 
-def test_hot_spots_rank_the_pairs_with_the_most_searches_that_found_nothing(
+def test_hot_spots_rank_the_quartiers_with_the_most_searches_that_found_nothing(
     staff_client, a_quarter_of_searches
 ):
     content = dashboard(staff_client).content.decode()
     section = content[content.index('id="hot-spots"') : content.index('id="map-heading"')]
 
-    spots = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)</td>', section)
-    assert spots == [("Nantes Nord", "Stage de 3e"), ("Breil - Barberie", "Stage de 3e")]
+    spots = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="number">(\d+)</td>\s*'
+        r'<td class="number">(\d+)</td>\s*<td>([^<]+)</td>',
+        section,
+    )
+    assert spots == [
+        ("Nantes Nord", "2", "2", "Stage de 3e (2)"),
+        ("Breil - Barberie", "1", "9", "Stage de 3e (1)"),
+    ]
 
 
 def test_the_map_colours_each_quartier_by_unmet_demand_with_a_text_alternative(

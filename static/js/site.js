@@ -29,16 +29,54 @@
     button.insertBefore(document.createTextNode(label), button.firstChild);
   }
 
+  // A card whose place is on the sheet says so beside its button, "Sur la fiche", in
+  // words (not by a colour or a tick alone).
   function showSelected(button, selected) {
     if (!shared) return;
+    var mark = button.parentNode.querySelector(".on-sheet");
     if (selected) {
       button.setAttribute("formaction", shared.dataset.removeAction);
       setLabel(button, shared.dataset.removeLabel);
+      if (!mark && shared.dataset.onSheetLabel) {
+        mark = document.createElement("span");
+        mark.className = "on-sheet";
+        mark.textContent = shared.dataset.onSheetLabel;
+        button.parentNode.insertBefore(mark, button);
+      }
     } else {
       button.removeAttribute("formaction");
       setLabel(button, shared.dataset.addLabel);
+      if (mark) mark.remove();
     }
   }
+
+  // A refusal (the sheet is full) is written beside the button that was pressed, where the
+  // eyes are, as well as announced.
+  function showRefusal(near, message) {
+    var box = near && near.closest(".card-actions, [data-selection]");
+    if (!box) return;
+    var note = box.querySelector(".selection-refused");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "selection-refused";
+      box.appendChild(note);
+    }
+    note.textContent = message;
+  }
+
+  function clearRefusals() {
+    document.querySelectorAll(".selection-refused").forEach(function (note) {
+      note.remove();
+    });
+  }
+
+  // The handout's "Imprimer la fiche": a button only where a script can print.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
 
   function cardButtons() {
     return shared ? document.querySelectorAll('button[form="selection-form"][name="slug"]') : [];
@@ -88,7 +126,11 @@
         document.querySelectorAll("[data-selection-count]").forEach(function (counter) {
           counter.textContent = "(" + result.data.count + ")";
         });
-        if (!result.ok) return;
+        if (!result.ok) {
+          showRefusal(submitter || form, result.data.message);
+          return;
+        }
+        clearRefusals();
         if (form === shared && submitter) {
           showSelected(submitter, !removing);
           return;

@@ -100,8 +100,10 @@ def test_passeur_finds_a_3e_internship_nearby_and_prints_the_handout(
     expect(entry).to_contain_text("Tram 3, arrêt Mendès France")
     minutes = geo.walking_minutes(near.distance_from(desk.latitude, desk.longitude))
     expect(entry).to_contain_text(re.compile(rf"m d'ici, environ {minutes} min à pied"))
-    qr = entry.locator(".qr-code svg")
-    expect(qr).to_be_visible()
-    box = qr.bounding_box()
-    assert box["width"] > 50 and box["height"] > 50, box
+    # Two QR codes: the place's page online, and the walk there from the desk.
+    for qr in entry.locator(".qr-code svg").all():
+        expect(qr).to_be_visible()
+        box = qr.bounding_box()
+        assert box["width"] > 50 and box["height"] > 50, box
+    expect(entry.locator(".qr-code svg")).to_have_count(2)
     assert not browser_problems, browser_problems

@@ -1,8 +1,9 @@
 """What the passeur prints from the browser: the visitor's handout.
 
 The three places a passeur usually picks print on one A4 page, a full sheet (five) on two
-with no place cut across them; each QR code's address is printed beside it for whoever
-cannot scan it; no text is smaller than 12 pt.
+with no place cut across them; each place has two QR codes, its page online (whose address
+is printed beside it for whoever cannot scan it) and the walk there; no text is smaller
+than 12 pt. The page's own button prints it.
 """
 
 import datetime
@@ -85,6 +86,8 @@ def fill_the_sheet(page, desk, places):
 
 
 ADD = {"fr": "Ajouter à la fiche", "en": "Add to the sheet"}
+ONLINE = {"fr": "Code QR vers la fiche en ligne de ", "en": "QR code to the online page of "}
+WALK = {"fr": "Code QR de l'itinéraire à pied vers ", "en": "QR code of the walking route to "}
 
 
 def add(page, places, language="fr"):
@@ -121,7 +124,11 @@ def test_the_handout_prints_each_address_on_as_few_a4_pages_as_it_can(
     for place in places[:3]:
         address = re.sub(r"^https?://", "", live_server.url) + place.get_absolute_url()
         entry = page.locator(".handout-entry").filter(has_text=place.name)
-        expect(entry.get_by_role("img")).to_have_accessible_name(re.compile(re.escape(place.name)))
+        online, directions = entry.get_by_role("img").all()
+        expect(online).to_have_accessible_name(re.compile(ONLINE[language] + re.escape(place.name)))
+        expect(directions).to_have_accessible_name(
+            re.compile(WALK[language] + re.escape(place.name))
+        )
         expect(entry.locator(".qr-address")).to_have_text(address)
 
     page.emulate_media(media="print")

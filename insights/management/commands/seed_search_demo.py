@@ -18,7 +18,8 @@ from django.utils import timezone
 from actors import geo
 from actors import search as search_module
 from actors.models import Need, Neighbourhood, Structure
-from insights.models import Channel, RecordedSearch
+from insights.models import Channel, MissedWord, RecordedSearch
+from insights.words import count_words, unmatched_words
 
 BREIL = "breil-barberie"
 # What a front desk in the Breil is asked about (weights): the 3e internship first.
@@ -34,6 +35,22 @@ MORNING_NEEDS = {
     "creer-son-activite": 1,
     "mobilite-internationale": 1,
 }
+# Free text typed at the desk, as people say it: some words the guide knows, some it does
+# not (yet): the dashboard's "pas compris" (searches run as they are, so a word the search
+# learns is understood here too).
+MORNING_FREE_TEXT = [
+    "stage 3ème",
+    "parcoursupp",
+    "apprentisage",
+    "internship",
+    "logement",
+    "permis de conduire",
+    "titre de séjour",
+    "job d'été",
+    "boulot",
+    "stage",
+    "cv",
+]
 # The radius choices of the search form: at a front desk, "within 500 m" is a real question.
 RADII = [None, None, None, "1", "0.5"]
 PUBLIC_FOR_NEED = {"stage-de-3e": "collegiens", "parcoursup-etudes-superieures": "lyceens"}
@@ -63,12 +80,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["delete"] or options["replace"]:
             deleted, _ = RecordedSearch.objects.filter(is_example=True).delete()
+            MissedWord.objects.filter(is_example=True).delete()
             self.stdout.write(f"{deleted} recherches d'exemple supprimées.")
             if options["delete"]:
                 return
         rng = random.Random(options["seed"])
         self.needs = {need.slug: need for need in Need.objects.all()}
         self.outcomes = {}
+        self.missed = {}  # id(row) → the words its search did not understand
         today = timezone.localdate()
         rows = [
             self._example(params, today, rng)
@@ -81,6 +100,8 @@ class Command(BaseCommand):
             for _search in range(rng.randint(0, 2 * options["per_day"])):
                 rows.append(self._example(self._anywhere(rng, neighbourhoods), day, rng))
         RecordedSearch.objects.bulk_create(rows, batch_size=500)
+        for row in rows:
+            count_words(self.missed.get(id(row), []), row.day, is_example=True)
         self.stdout.write(
             f"{len(rows)} recherches d'exemple créées, dont {options['morning']} ce matin au Breil."
         )
@@ -92,6 +113,9 @@ class Command(BaseCommand):
         )[:3]
         sampler = geo.PointSampler(breil.boundary, rng)
         for _search in range(count):
+            if rng.random() < 0.2:
+                yield {"q": rng.choice(MORNING_FREE_TEXT), "quartier": BREIL}
+                continue
             need = self._weighted(rng, MORNING_NEEDS)
             params = {"besoin": need}
             if need in PUBLIC_FOR_NEED and rng.random() < 0.5:
@@ -110,7 +134,9 @@ class Command(BaseCommand):
 
     def _anywhere(self, rng, neighbourhoods):
         params = {"quartier": rng.choice(neighbourhoods).slug}
-        if rng.random() < 0.85:
+        if rng.random() < 0.05:
+            params["q"] = rng.choice(MORNING_FREE_TEXT)
+        elif rng.random() < 0.85:
             params["besoin"] = rng.choice(sorted(self.needs))
         if radius := rng.choice(RADII):
             params["rayon"] = radius
@@ -128,9 +154,13 @@ class Command(BaseCommand):
             if not search.is_valid:
                 raise CommandError(f"Invalid example search {params}: {search.errors}")
             first = search.page(1).object_list
-            self.outcomes[key] = RecordedSearch.from_search(search, first, channel=Channel.SITE)
-        row = self.outcomes[key]
-        return RecordedSearch(
+            missed = unmatched_words(search)
+            row = RecordedSearch.from_search(
+                search, first, channel=Channel.SITE, not_understood=bool(missed)
+            )
+            self.outcomes[key] = row, missed
+        row, missed = self.outcomes[key]
+        example = RecordedSearch(
             day=day,
             channel=Channel.API if rng.random() < 0.1 else Channel.SITE,
             needs=row.needs,
@@ -139,5 +169,9 @@ class Command(BaseCommand):
             origin_kind=row.origin_kind,
             results_nearby=row.results_nearby,
             nearest_m=row.nearest_m,
+            not_understood=row.not_understood,
             is_example=True,
         )
+        if missed:
+            self.missed[id(example)] = missed
+        return example
