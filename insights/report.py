@@ -89,7 +89,7 @@ class Report:
         return names
 
     def _need_names(self):
-        names = {need.slug: need.label for need in self.needs}
+        names = {need.slug: need.local_label for need in self.needs}
         names[None] = _("Sans besoin précisé")
         return names
 

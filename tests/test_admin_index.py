@@ -84,7 +84,10 @@ def test_the_index_links_to_the_dashboard_with_its_figures(staff_client):
         )
     page = _panel(staff_client).content.decode()
     assert reverse("insights:dashboard") in page
-    assert "3 recherches en 90 jours, dont 2 sans aucun lieu à distance de marche." in page
+    assert (
+        "3 recherches en 90 jours, dont 2 sans aucun lieu à distance de marche et 0 pas "
+        "comprises." in page
+    )
 
 
 def test_the_panels_queries_do_not_grow_with_the_queue(

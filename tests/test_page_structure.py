@@ -72,7 +72,7 @@ def place():
     return place
 
 
-DATA = ["Maison des Tilleuls", "Stage de 3e", "Tram 2, arrêt Tilleuls", "Permanence emploi"]
+DATA = ["Maison des Tilleuls", "Tram 2, arrêt Tilleuls", "Permanence emploi"]
 
 
 def pages(client, place):
@@ -107,6 +107,21 @@ def test_french_data_on_english_pages_is_marked_french(client, place):
                         unmarked.append(f"{url}: {text.strip()[:60]!r} read as {lang!r}")
     assert seen == set(DATA)
     assert not unmarked, "\n".join(unmarked[:20])
+
+
+def test_the_vocabulary_reads_in_english_on_english_pages(client, place):
+    """Needs have an English label of their own (Need.label_en): on an English page they
+    read in English, with no lang="fr"; a need without one would show its French, marked."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = "Year 10 work placement (stage de 3e)"
+    for url in pages(client, place):
+        page = Page(client.get(url).content.decode())
+        for text, lang, tags in page.texts:
+            if "title" in tags or "script" in tags or "option" in tags:
+                continue
+            assert "Stage de 3e" not in text, (url, text)
+            if english in text:
+                assert lang == "en", (url, text, lang)
 
 
 def test_french_pages_carry_no_extra_language_marks(client, place):

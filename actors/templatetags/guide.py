@@ -45,6 +45,14 @@ def term(item, autoescape=True):
 
 
 @register.filter(needs_autoescape=True)
+def term_description(need, autoescape=True):
+    """A need's description in the page's language, as `term` gives its label."""
+    if need.description_en and not need.shown_in_french:
+        return conditional_escape(need.local_description) if autoescape else need.description_en
+    return french(need.description, autoescape)
+
+
+@register.filter(needs_autoescape=True)
 def terms(items, autoescape=True):
     """Words of a vocabulary, separated by commas: `{{ structure.languages.all|terms }}`."""
     return mark_safe(", ".join(str(term(item, autoescape)) for item in items))
@@ -230,12 +238,13 @@ def _card(structure, words, add_form, level, extra, now):
     elif structure.by_appointment:
         access.append(escape(words["appointment"]))
     if structure.referral_required:
-        access.append(f" · {escape(words['referral'])}")
+        access.append(escape(words["referral"]))
     if structure.phone:
         access.append(
-            f' · <a href="{escape(tel_uri(structure.phone))}">{escape(phone(structure.phone))}</a>'
+            f'<a href="{escape(tel_uri(structure.phone))}">{escape(phone(structure.phone))}</a>'
         )
-    parts.append(f'<p class="card-access">{"".join(access)}</p>')
+    if access:  # no "·" before the first part, whichever it is
+        parts.append(f'<p class="card-access">{" · ".join(access)}</p>')
     if extra:
         parts.append(extra)
     needs = _prefetched(structure, "needs")

@@ -3,7 +3,6 @@
 import datetime
 
 from django import template
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from partners.models import ChangeProposal, ErrorReport, stale_without_partner
@@ -42,6 +41,5 @@ def _recent_searches():
     from insights.models import RecordedSearch
 
     since = timezone.localdate() - datetime.timedelta(days=DASHBOARD_DAYS - 1)
-    return RecordedSearch.objects.filter(day__gte=since).aggregate(
-        total=Count("pk"), unanswered=Count("pk", filter=Q(results_nearby=0))
-    )
+    # The dashboard's own figures: searches not understood are not unmet demand.
+    return RecordedSearch.objects.filter(day__gte=since).summary()
