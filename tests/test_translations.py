@@ -253,7 +253,7 @@ def test_the_handout_renders_in_english(client, place):
             "Guidance sheet",
             "Printed on",
             "Maison des Tilleuls",
-            "For: Stage de 3e",  # the need's label is data: it stays in French
+            "For: Year 10 work placement (stage de 3e)",  # the need in English (label_en)
             "Address:",
             "voie fictive de test",
             "Transport: Tram 2, arrêt Tilleuls",
