@@ -36,9 +36,10 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL),
-## without the browser tests.
+## without the browser tests, on every core (PYTEST_WORKERS=0: in one process).
+PYTEST_WORKERS ?= auto
 test: venv
-	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not e2e" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 CHROMIUM := /usr/bin/chromium
 # Wait (up to 10 minutes) for another apt or dpkg run to release its lock instead of failing.
