@@ -25,11 +25,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from actors import geo, pagecache
+from actors import geo, pagecache, signals
 from actors import search as search_module
 from actors.filters import FlagField, FlagFilter, StructureFilter, VocabularyMultipleFilter
 from actors.models import Actor, Need, Neighbourhood, Permanence, Public, Structure
-from insights.recording import prepare_record, record_prepared
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -379,10 +378,10 @@ def structure_list(request):
             raise NotFound(_("Cette page n'existe pas."))
         entry = {
             "body": _list_body(request, search, page, number),
-            "record": prepare_record(request, search, page, channel="api"),
+            "kept": signals.keep(request, search, page, channel="api"),
         }
         pagecache.put(key, entry, search.cache_seconds)
-    record_prepared(request, entry["record"])
+    signals.show(request, entry["kept"])
     return Response(entry["body"])
 
 

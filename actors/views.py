@@ -12,13 +12,12 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from actors import geo, pagecache, vocabulary
+from actors import geo, pagecache, signals, vocabulary
 from actors import search as search_module
 from actors.desk import desk_from_request
 from actors.enums import Status
 from actors.models import Neighbourhood, Structure
 from actors.searchform import SearchFormView
-from insights.recording import prepare_record, record_prepared
 
 PAGE_SIZE = 20
 
@@ -154,7 +153,7 @@ def _render_search(request, desk):
         "html": render_to_string("actors/includes/_search_results.html", context),
         "title": search_title(search),
         "status": 200 if search.is_valid else 400,
-        "record": prepare_record(request, search, page, channel="site"),
+        "kept": signals.keep(request, search, page, channel="site"),
         "cache_seconds": search.cache_seconds if search.is_valid else 0,
     }
 
@@ -162,15 +161,15 @@ def _render_search(request, desk):
 @require_safe
 def search_results(request):
     """The results page. Its visitor-independent part is cached per URL, desk and language
-    for SEARCH_CACHE_SECONDS (see actors.pagecache); statistics are recorded on every
-    request, cached or not."""
+    for SEARCH_CACHE_SECONDS (see actors.pagecache); the apps above hear of every request,
+    cached or not (actors.signals: insights counts it)."""
     desk = desk_from_request(request)
     key = pagecache.key("search-page", request, desk.slug if desk else "")
     entry = pagecache.get(key)
     if entry is None:
         entry = _render_search(request, desk)
         pagecache.put(key, entry, entry["cache_seconds"])
-    record_prepared(request, entry["record"])
+    signals.show(request, entry["kept"])
     besoins = [value for value in request.GET.getlist("besoin") if value.strip()]
     context = {
         "fragment": mark_safe(entry["html"]),  # rendered (and escaped) by _search_results.html

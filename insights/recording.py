@@ -70,6 +70,17 @@ ROBOT_USER_AGENT = re.compile(
 ORIGIN_PARAMETERS = {"lat", "lon", "adresse", "depuis"}
 
 
+def on_search_computed(sender, *, request, search, page, channel, **kwargs):
+    """actors.signals.search_computed: what recording this page needs, kept with it."""
+    prepared = prepare_record(request, search, page, channel=channel)
+    return ("insights", prepared) if prepared is not None else None
+
+
+def on_search_shown(sender, *, request, kept, **kwargs):
+    """actors.signals.search_shown: count the search (computed or from the page cache)."""
+    record_prepared(request, kept.get("insights"))
+
+
 def record_search(request, search, page, *, channel):
     """Count a search once (see the module docstring); returns the row, or None."""
     return record_prepared(request, prepare_record(request, search, page, channel=channel))
