@@ -88,3 +88,14 @@ class Recurrence(models.TextChoices):
     THIRD = "third", _("Le troisième du mois")
     FOURTH = "fourth", _("Le quatrième du mois")
     LAST = "last", _("Le dernier du mois")
+
+
+class OriginKind(models.TextChoices):
+    """Where a search measures distances from (actors.search), as the statistics name it."""
+
+    DESK = "desk", _("un lieu d'accueil")
+    ADDRESS = "address", _("une adresse")
+    STOP = "stop", _("un arrêt de transport")
+    NEIGHBOURHOOD = "neighbourhood", _("un quartier")
+    COORDINATES = "coordinates", _("des coordonnées")
+    NONE = "none", _("sans point de départ")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from actors import proximity, vocabulary
+from actors.enums import OriginKind
 from actors.filters import MAX_RADIUS_KM, StructureFilter
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import Structure
@@ -31,14 +32,6 @@ RESULT_CAP = 100
 PAGE_SIZE = 20
 # The parameters whose values are the search's filters (see _filters_key).
 NARROWING = StructureFilter.narrowing()
-
-
-class OriginKind:
-    COORDINATES = "coordinates"
-    ADDRESS = "address"
-    DESK = "desk"
-    STOP = "stop"
-    NEIGHBOURHOOD = "neighbourhood"
 
 
 @dataclass(frozen=True)

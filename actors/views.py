@@ -19,11 +19,9 @@ from actors.enums import Status
 from actors.models import Neighbourhood, Structure
 from actors.searchform import SearchFormView
 
-PAGE_SIZE = 20
-
 
 def page_of(request, queryset):
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = Paginator(queryset, search_module.PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from actors import search as search_module
 from actors import vocabulary
+from actors.enums import OriginKind
 from actors.models import Neighbourhood
 from actors.reading import needs_named_in
 from insights.words import WORDS_SHOWN_FROM
@@ -31,17 +31,6 @@ DISTANCE_STEP_M = 50
 class Channel(models.TextChoices):
     SITE = "site", _("site (page de résultats)")
     API = "api", _("API")
-
-
-class OriginKind(models.TextChoices):
-    """How the search's starting point was given (values of actors.search.OriginKind)."""
-
-    DESK = search_module.OriginKind.DESK, _("un lieu d'accueil")
-    ADDRESS = search_module.OriginKind.ADDRESS, _("une adresse")
-    STOP = search_module.OriginKind.STOP, _("un arrêt de transport")
-    NEIGHBOURHOOD = search_module.OriginKind.NEIGHBOURHOOD, _("un quartier")
-    COORDINATES = search_module.OriginKind.COORDINATES, _("des coordonnées")
-    NONE = "none", _("sans point de départ")
 
 
 class RecordedSearchQuerySet(models.QuerySet):
