@@ -638,7 +638,7 @@ class Importer:
         model's clean()), minus what is known valid already, in one pass.
 
         - What is not being written — a default, or a stored value — like a partner's
-          proposal (partners.editable.apply); clean() still sees it all.
+          proposal (partners.proposal_fields.apply); clean() still sees it all.
         - What the reader validated by the source's schema (`record.checked`).
         - Values that repeat ("published", "44000", "Nantes"): field validation depends
           on the value alone (foreign keys and uniqueness are the importer's own

@@ -1,6 +1,6 @@
 """The partner's proposal form: the structure's fields plus one formset per kind of row.
 
-`ProposalForms.values()` returns exactly the shapes of `partners.editable`, so
+`ProposalForms.values()` returns exactly the shapes of `partners.proposal_fields`, so
 a field the partner did not touch compares equal to the live value.
 """
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
 from actors.models import Language, Need, OpeningException, Public, Structure
 from actors.phones import PhoneField
-from partners import editable
+from partners import proposal_fields
 from partners.models import ErrorReport
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -43,7 +43,7 @@ class StructureForm(forms.ModelForm):
 
     class Meta:
         model = Structure
-        fields = editable.SCALARS
+        fields = proposal_fields.SCALARS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "access_details": forms.Textarea(attrs={"rows": 3}),
@@ -54,13 +54,17 @@ class StructureForm(forms.ModelForm):
         # Work on a copy: ModelForm validation writes the values onto its instance.
         instance = Structure.objects.get(pk=structure.pk) if structure else Structure()
         initial = (
-            editable.snapshot(structure, ["needs", "publics", "languages"]) if structure else {}
+            proposal_fields.snapshot(structure, ["needs", "publics", "languages"])
+            if structure
+            else {}
         )
         super().__init__(*args, instance=instance, initial=initial, **kwargs)
 
     def values(self):
         data = self.cleaned_data
-        values = {name: editable.normalize_text(data[name]) for name in editable.SCALARS}
+        values = {
+            name: proposal_fields.normalize_text(data[name]) for name in proposal_fields.SCALARS
+        }
         for name in ("needs", "publics", "languages"):
             values[name] = sorted(item.slug for item in data[name])
         return values
@@ -85,8 +89,8 @@ class SlotForm(forms.Form):
         data = self.cleaned_data
         return {
             "weekday": data["weekday"],
-            "opens": editable.hhmm(data["opens"]),
-            "closes": editable.hhmm(data["closes"]),
+            "opens": proposal_fields.hhmm(data["opens"]),
+            "closes": proposal_fields.hhmm(data["closes"]),
         }
 
 
@@ -104,7 +108,9 @@ class ExceptionForm(forms.Form):
         data = super().clean()
         if not self.errors:
             # The model's own rules and French messages (closure without hours…).
-            OpeningException(**{name: data[name] for name in editable.ExceptionsField.keys}).clean()
+            OpeningException(
+                **{name: data[name] for name in proposal_fields.ExceptionsField.keys}
+            ).clean()
         return data
 
     def value(self):
@@ -113,8 +119,8 @@ class ExceptionForm(forms.Form):
             "starts_on": data["starts_on"].isoformat(),
             "ends_on": data["ends_on"].isoformat(),
             "kind": data["kind"],
-            "opens": editable.hhmm(data["opens"]),
-            "closes": editable.hhmm(data["closes"]),
+            "opens": proposal_fields.hhmm(data["opens"]),
+            "closes": proposal_fields.hhmm(data["closes"]),
             "label": data["label"],
         }
 
@@ -148,7 +154,9 @@ class ActorForm(RowForm):
     )
 
     def value(self):
-        return {name: self.cleaned_data[name] for name in ("id", *editable.ActorsField.editable)}
+        return {
+            name: self.cleaned_data[name] for name in ("id", *proposal_fields.ActorsField.editable)
+        }
 
 
 class PermanenceForm(RowForm):
@@ -184,10 +192,11 @@ class PermanenceForm(RowForm):
 
     def value(self):
         value = {
-            name: self.cleaned_data[name] for name in ("id", *editable.PermanencesField.editable)
+            name: self.cleaned_data[name]
+            for name in ("id", *proposal_fields.PermanencesField.editable)
         }
-        value["opens"] = editable.hhmm(value["opens"])
-        value["closes"] = editable.hhmm(value["closes"])
+        value["opens"] = proposal_fields.hhmm(value["opens"])
+        value["closes"] = proposal_fields.hhmm(value["closes"])
         return value
 
 
@@ -226,7 +235,7 @@ class ProposalForms:
     def __init__(self, data=None, *, structure=None):
         self.form = StructureForm(data, structure=structure)
         self.note = NoteForm(data)
-        current = editable.snapshot(structure, self.FORMSETS) if structure else {}
+        current = proposal_fields.snapshot(structure, self.FORMSETS) if structure else {}
         self.formsets = {}
         for name, (formset_class, prefix, heading) in self.FORMSETS.items():
             rows = current.get(name, [])
@@ -255,7 +264,7 @@ class ProposalForms:
                 if form.cleaned_data and not form.cleaned_data.get("DELETE")
             ]
         values["opening_slots"].sort(key=lambda item: (item["weekday"], item["opens"]))
-        values["opening_exceptions"].sort(key=editable.exception_order)
+        values["opening_exceptions"].sort(key=proposal_fields.exception_order)
         return values
 
 

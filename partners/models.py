@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.enums import Status, VerificationMethod
 from actors.models import Structure, unique_slug
-from partners import editable, notifications
+from partners import notifications, proposal_fields
 from partners.history import register_all
 
 register_all()
@@ -235,7 +235,7 @@ class ChangeProposal(models.Model):
         identical submissions queue here and the second finds the first.
         """
         structure = Structure.objects.select_for_update().get(pk=structure.pk)
-        base = editable.snapshot(structure, values.keys())
+        base = proposal_fields.snapshot(structure, values.keys())
         changes = {name: value for name, value in values.items() if value != base[name]}
         if not changes:
             raise ValidationError(
@@ -272,7 +272,7 @@ class ChangeProposal(models.Model):
     def current_values(self):
         if self.structure_id is None:
             return {}
-        return editable.snapshot(self.structure, self.changes.keys())
+        return proposal_fields.snapshot(self.structure, self.changes.keys())
 
     def conflicts(self, current=None):
         """Fields changed on the live entry since the proposal, to something else."""
@@ -291,7 +291,7 @@ class ChangeProposal(models.Model):
         conflicts = set(self.conflicts(current)) if self.is_pending else set()
         rows = []
         for name, proposed in self.changes.items():
-            field = editable.FIELDS[name]
+            field = proposal_fields.FIELDS[name]
             if not self.is_new and current.get(name) == proposed and self.is_pending:
                 continue  # already live: nothing to review
             row = {
@@ -335,7 +335,7 @@ class ChangeProposal(models.Model):
         if structure is None:
             structure = Structure(status=Status.DRAFT, slug=unique_slug(values.get("name", "")))
         else:
-            current = editable.snapshot(structure, values.keys())
+            current = proposal_fields.snapshot(structure, values.keys())
             conflicts = self.conflicts(current)
             unresolved = [name for name in conflicts if resolutions.get(name) not in CHOICES]
             if unresolved:
@@ -347,13 +347,13 @@ class ChangeProposal(models.Model):
         structure.verified_by = self.proposed_by
         structure.verification_method = VerificationMethod.PARTNER
         structure._change_reason = str(_("Proposition n°%(pk)s acceptée") % {"pk": self.pk})
-        editable.apply(structure, values)
+        proposal_fields.apply(structure, values)
         if self.is_new and self.proposed_by_id:
             Membership.objects.get_or_create(structure=structure, user_id=self.proposed_by_id)
 
         self.structure = structure
         self._decide(ProposalStatus.ACCEPTED, by=by, reason=reason)
-        self._supersede_others(editable.snapshot(structure, values.keys()))
+        self._supersede_others(proposal_fields.snapshot(structure, values.keys()))
         return structure
 
     @transaction.atomic

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from actors.models import Neighbourhood
 from frontdesk import tiles
-from frontdesk.guide import build_guide, declutter
+from frontdesk.booklet import build_guide, declutter
 from tests.factories import BREIL_CENTRE, make_structure, offset
 from tests.tile_server import MARK_COLOUR, tile_server_fixture  # noqa: F401 (the fixture)
 
