@@ -162,7 +162,8 @@ class ChangeProposalAdmin(admin.ModelAdmin):
             "title": str(proposal),
             "rows": proposal.diff(),
             "can_decide": proposal.is_pending and self.has_change_permission(request, proposal),
-            "posted": request.POST,
+            # The agent's note, given back when the page is shown again after a POST.
+            "posted_reason": request.POST.get("reason", ""),
         }
         return TemplateResponse(request, "partners/admin/review.html", context)
 

@@ -1,4 +1,5 @@
 import contextlib
+import inspect
 import io
 
 import pytest
@@ -14,6 +15,43 @@ def load_reference_data():
         call_command("load_neighbourhoods", stdout=io.StringIO(), stderr=io.StringIO())
     if not Need.objects.exists():
         call_command("loaddata", "needs", "publics", "languages", "kind_defaults", verbosity=0)
+
+
+class FailOnUndefinedVariables:
+    """`string_if_invalid` in tests: a variable that does not resolve in one of the
+    project's own templates fails the test ("{{ quartier_options }}" printed nothing).
+    Django's and the libraries' templates keep their optional variables (the admin's
+    `site_title`), as pytest-django's FAIL_INVALID_TEMPLATE_VARS would not."""
+
+    def __contains__(self, key):
+        return key == "%s"
+
+    def __mod__(self, variable):
+        from django.conf import settings
+
+        origin = self._origin()
+        if origin is not None and str(origin).startswith(str(settings.BASE_DIR / "templates")):
+            pytest.fail(f"Undefined template variable '{variable}' in '{origin}'")
+        return ""
+
+    @staticmethod
+    def _origin():
+        for frame in inspect.stack()[2:]:
+            if frame.function == "render":
+                origin = getattr(frame.frame.f_locals.get("self"), "origin", None)
+                if origin is not None:
+                    return origin
+        return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fail_on_undefined_template_variables():
+    from django.template import engines
+
+    engine = engines["django"].engine
+    engine.string_if_invalid, previous = FailOnUndefinedVariables(), engine.string_if_invalid
+    yield
+    engine.string_if_invalid = previous
 
 
 @pytest.fixture(scope="session")

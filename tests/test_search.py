@@ -419,6 +419,96 @@ def test_the_radius_list_names_the_default_distance_once(client):
 
 def test_the_quartier_list_starts_with_nantes(client):
     page = client.get("/recherche/").content.decode()
-    groups = re.findall(r'<optgroup label="([^"]+)"', page)
+    select = re.search(r'<select name="quartier" id="id_quartier".*?</select>', page, re.S)
+    groups = re.findall(r'<optgroup label="([^"]+)"', select.group(0))
     assert groups[0] == "Nantes"
     assert groups[1:] == sorted(groups[1:])
+
+
+def test_without_a_starting_point_the_page_asks_where_the_person_is(client):
+    """A need tile without a desk: the page offers "Autour de moi" (the browser's position,
+    static/js/around-me.js) and the quartiers, keeping the need."""
+    make_structure(name="Lieu", needs=["stage-de-3e"])
+    page = client.get("/recherche/", {"besoin": "stage-de-3e"}).content.decode()
+    form = re.search(r'<form class="where-from".*?</form>', page, re.S).group(0)
+    assert "Où est la personne ?" in form
+    assert "data-around-me hidden" in form  # shown by the script only where it can work
+    assert '<input type="hidden" name="besoin" value="stage-de-3e">' in form
+    assert '<option value="breil-barberie">' in form
+    assert "around-me.js" in page
+
+
+def test_with_the_geocoder_down_the_quartier_the_address_names_is_the_starting_point(client):
+    """The geocoder points at a closed port in tests (conftest): it is down."""
+    make_structure(name="Près du Breil", at=offset(BREIL_CENTRE, east_m=100), needs=["stage-de-3e"])
+    result = run(adresse="3 rue du Breil, 44100 Nantes", besoin="stage-de-3e")
+    assert result.origin.label == "centre du quartier Breil - Barberie"
+    assert result.notices == [
+        "Le service de recherche d'adresses ne répond pas pour le moment : distances depuis "
+        "centre du quartier Breil - Barberie."
+    ]
+    lost = run(adresse="12 rue Inconnue, 44000 Nantes", besoin="stage-de-3e")
+    assert lost.origin is None and lost.asks_origin and lost.count == 0
+    assert len(lost.notices) == 1 and "choisissez le quartier" in lost.notices[0]
+
+
+@pytest.mark.parametrize(
+    "typed, need",
+    [
+        ("stage de 3ème", "stage-de-3e"),
+        ("stage 3eme", "stage-de-3e"),
+        ("troisième", "stage-de-3e"),
+        ("parcoursupp", "parcoursup-etudes-superieures"),
+        ("apprentisage", "apprentissage-alternance"),
+        ("réorientation", "choisir-son-orientation"),
+        ("internship", "stage-de-3e"),
+        ("boulot", "trouver-un-emploi"),
+        ("décrocheur", "decrochage-scolaire"),
+    ],
+)
+def test_free_text_is_read_the_way_people_say_it(typed, need):
+    make_structure(name="Le bon lieu", needs=[need])
+    make_structure(name="Un autre lieu", needs=["creer-son-activite"])
+    assert names(run(q=typed)) == ["Le bon lieu"]
+
+
+def test_a_typo_offers_the_need_it_points_to(client):
+    make_structure(name="Lieu", needs=["parcoursup-etudes-superieures"])
+    page = client.get("/recherche/", {"q": "parcoursupp", "quartier": "breil-barberie"})
+    text = page.content.decode()
+    assert "Vouliez-vous dire" in text
+    assert "besoin=parcoursup-etudes-superieures" in text
+
+
+def test_a_providers_name_finds_the_places_hosting_its_permanences():
+    mission = make_structure(name="Mission locale de test", kind="mission-locale")
+    host = make_structure(name="Maison de quartier de test", kind="maison-de-quartier")
+    make_permanence(host, mission, needs=["trouver-un-emploi"])
+    assert sorted(names(run(q="mission locale"))) == [
+        "Maison de quartier de test",
+        "Mission locale de test",
+    ]
+
+
+def test_words_the_guide_does_not_understand_are_said_with_needs_to_search_by(client):
+    page = client.get("/recherche/", {"q": "zorglub", "quartier": "breil-barberie"})
+    text = page.content.decode()
+    assert "Le mot « zorglub » n'est pas compris par le guide." in text
+    assert "Aucun résultat à moins de 30 km" not in text
+    assert "besoin=stage-de-3e" in text  # the needs, to search by
+
+
+def test_open_now_with_nothing_open_lists_the_nearest_with_their_next_opening():
+    make_structure(name="Fermé maintenant", needs=["stage-de-3e"])  # no hours: never open
+    result = run(quartier="breil-barberie", besoin="stage-de-3e", ouvert="maintenant")
+    assert result.opens_later and names(result) == ["Fermé maintenant"]
+
+
+def test_the_age_keeps_the_places_whose_range_holds_it():
+    make_structure(name="Pour tous")
+    make_structure(name="Mission locale", min_age=16, max_age=25)
+    make_structure(name="Jusqu'à 15 ans", max_age=15)
+    assert sorted(names(run(age="15"))) == ["Jusqu'à 15 ans", "Pour tous"]
+    assert sorted(names(run(age="19"))) == ["Mission locale", "Pour tous"]
+    assert not search.run(QueryDict("age=abc")).is_valid
+    assert not search.run(QueryDict("age=500")).is_valid
