@@ -23,8 +23,8 @@ from actors.renderers import EscapingJsonResponse
 from actors.search import OriginKind
 from actors.views import search_form_context, search_title
 from frontdesk import tiles, vcard
-from frontdesk.forms import DeskForm, GuideForm, natural_key
 from frontdesk.booklet import build_guide
+from frontdesk.forms import DeskForm, GuideForm, natural_key
 from frontdesk.pdf import html_to_pdf
 from frontdesk.qr import qr_svg
 from frontdesk.selection import MAX_ITEMS, Selection, SelectionFull, search_origin
