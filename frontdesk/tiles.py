@@ -21,6 +21,7 @@ import html
 import io
 import logging
 import math
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
@@ -154,8 +155,12 @@ def _fetch(url):
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"Not a tile URL: {url}")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=TILE_TIMEOUT) as response:  # noqa: S310
-        return response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=TILE_TIMEOUT) as response:  # noqa: S310
+            return response.read()
+    except urllib.error.HTTPError as error:
+        error.close()  # the refusal holds the connection until closed
+        raise
 
 
 def _image(data, url):
