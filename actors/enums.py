@@ -88,3 +88,11 @@ class Recurrence(models.TextChoices):
     THIRD = "third", _("Le troisième du mois")
     FOURTH = "fourth", _("Le quatrième du mois")
     LAST = "last", _("Le dernier du mois")
+
+
+class AreaKind(models.TextChoices):
+    """What a polygon layer holds (actors.Neighbourhood.kind)."""
+
+    QUARTIER = "quartier", _("Quartier")
+    IRIS = "iris", _("IRIS (Insee)")
+    QPV = "qpv", _("Quartier prioritaire (QPV)")
