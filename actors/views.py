@@ -18,6 +18,7 @@ from actors.desk import desk_from_request
 from actors.enums import Status
 from actors.models import Neighbourhood, Structure
 from actors.searchform import SearchFormView
+from actors.text import normalize
 from insights.recording import prepare_record, record_prepared
 
 PAGE_SIZE = 20
@@ -63,11 +64,11 @@ def neighbourhoods_with_counts():
 
 
 def _by_territory(counted):
-    """[(territory, its quartiers with their counts)], the default territory first."""
+    """[(territory, its quartiers with their counts)], communes from A to Z."""
     by_pk = {n.pk: n for n in counted}
     return [
         (territory, [by_pk[n.pk] for n in territory.neighbourhoods if n.pk in by_pk])
-        for territory in territories.all_territories()
+        for territory in sorted(territories.all_territories(), key=lambda t: normalize(t.name))
     ]
 
 
@@ -210,7 +211,7 @@ def search_results(request):
 
 @require_safe
 def neighbourhood_list(request):
-    """Every quartier of every loaded layer, by commune (the default territory first)."""
+    """Every quartier of every loaded layer, by commune."""
     context = {"territories": _by_territory(neighbourhoods_with_counts())}
     return render(request, "actors/neighbourhood_list.html", context)
 
