@@ -164,20 +164,31 @@ class SphereDistance(_SphereExpression):
 # of `Locator`. Planar on degrees is accurate enough at the scale of a quartier a few km
 # across; areas and distances are scaled to metres at the polygon's latitude.
 
+_POLYGONAL = ("Polygon", "MultiPolygon")
 
-def geometry_shape(geometry):
-    """The shapely (Multi)Polygon of a GeoJSON geometry; ValueError for anything else
-    (another type, no coordinates, an empty or zero-area shape)."""
+
+def parse_polygon(geometry):
+    """The shapely (Multi)Polygon of a GeoJSON geometry, as written (perhaps invalid);
+    ValueError for anything else (another type, no or unreadable coordinates)."""
     if not geometry or not isinstance(geometry, dict):
         raise ValueError("Empty geometry")
     kind = geometry.get("type")
-    if kind not in ("Polygon", "MultiPolygon"):
+    if kind not in _POLYGONAL:
         raise ValueError(f"Unsupported geometry type: {kind!r}")
     try:
         polygon = shapely.geometry.shape(geometry)
     except (KeyError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as e:
         raise ValueError(f"Invalid coordinates: {e}") from e
-    if polygon.is_empty or polygon.area == 0:
+    if polygon.is_empty:
+        raise ValueError("Empty geometry")
+    return polygon
+
+
+def geometry_shape(geometry):
+    """The valid shapely (Multi)Polygon of a GeoJSON geometry (see valid_polygons);
+    ValueError for anything else, or a shape without area."""
+    polygon = valid_polygons(parse_polygon(geometry))
+    if polygon.area == 0:
         raise ValueError("Degenerate geometry")
     return polygon
 
@@ -195,9 +206,6 @@ def valid_polygons(polygon):
     return pieces[0] if len(pieces) == 1 else shapely.MultiPolygon(pieces)
 
 
-_POLYGONAL = ("Polygon", "MultiPolygon")
-
-
 def as_geojson(polygon):
     """The GeoJSON geometry (a dict of lists) of a shapely polygon."""
     return json.loads(shapely.to_geojson(polygon))
@@ -206,7 +214,7 @@ def as_geojson(polygon):
 def point_in_geometry(lat, lon, geometry):
     """True when the point lies inside the (Multi)Polygon (or on its boundary), holes
     excluded."""
-    return shapely.intersects_xy(geometry_shape(geometry), lon, lat)
+    return bool(shapely.intersects_xy(geometry_shape(geometry), lon, lat))
 
 
 def geometry_bbox(geometry):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from actors import vocabulary
+from actors.enums import AreaKind
 from actors.text import normalize
 
 PARAMETER = "commune"
@@ -61,6 +62,9 @@ def _territories(neighbourhoods):
         names[normalize(city)] = names.get(normalize(city), 0) + 1
     territories = []
     for key, (city, insee, areas) in groups.items():
+        # A commune with its own quartier layer lists those, not the IRIS that overlap them.
+        if any(area.kind == AreaKind.QUARTIER for area in areas):
+            areas = [area for area in areas if area.kind == AreaKind.QUARTIER]
         shared = names[normalize(city)] > 1 and insee
         name = f"{city} ({insee[:2]})" if shared else city
         territories.append(Territory(key, name, city, tuple(areas)))

@@ -302,7 +302,7 @@ class Command(BaseCommand):
             report.skip(NOT_POLYGON.format(kind=geometry.get("type")), label)
             return None
         try:
-            polygon = geo.geometry_shape(geometry)
+            polygon = geo.parse_polygon(geometry)
         except ValueError as error:
             report.skip(BROKEN.format(error=error), label)
             return None
@@ -319,6 +319,9 @@ class Command(BaseCommand):
                 return None
             geometry = geo.as_geojson(polygon)
             report.repaired += 1
+        if polygon.area == 0:
+            report.skip(BROKEN.format(error="surface nulle"), label)
+            return None
         area = Neighbourhood(
             name=name[:120],
             city=city[:120],
