@@ -8,6 +8,7 @@ gets one); whether it lies in or near a QPV is kept apart, since QPVs overlap th
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from actors import geo
@@ -77,8 +78,19 @@ class NeighbourhoodQuerySet(models.QuerySet):
         return candidates.get(quartier), candidates.get(qpv), distance
 
     def index(self):
-        """An AreaIndex of these areas, their exact polygons read in one query."""
-        return AreaIndex(self.values_list("pk", "kind", "boundary").iterator(chunk_size=2000))
+        """An AreaIndex of these areas, their exact polygons read in one query (as JSON text,
+        parsed by GEOS: 50,000 polygons in a couple of seconds)."""
+        rows = list(
+            self.annotate(text=Cast("boundary", models.TextField())).values_list(
+                "pk", "kind", "text"
+            )
+        )
+        shapes = geo.shapes_from_geojson([text for _pk, _kind, text in rows])
+        return AreaIndex(
+            (pk, kind, shape)
+            for (pk, kind, _text), shape in zip(rows, shapes, strict=True)
+            if shape is not None
+        )
 
 
 class AreaIndex:

@@ -272,7 +272,8 @@ class Command(BaseCommand):
         return f"{city or '?'} / {name or '?'} (identifiant {source_id or '?'})"
 
     def _area(self, feature, number, preset, report):
-        """An unsaved Neighbourhood with its geometry computed, or None (reported)."""
+        """An unsaved Neighbourhood as the layer gives it (its geometry not yet checked), or
+        None (reported)."""
         properties = (feature or {}).get("properties") or {}
         name = _first(properties, preset.name)
         city = _first(properties, preset.city)
@@ -301,27 +302,6 @@ class Command(BaseCommand):
         if geometry.get("type") not in ("Polygon", "MultiPolygon"):
             report.skip(NOT_POLYGON.format(kind=geometry.get("type")), label)
             return None
-        try:
-            polygon = geo.parse_polygon(geometry)
-        except ValueError as error:
-            report.skip(BROKEN.format(error=error), label)
-            return None
-        min_lon, min_lat, max_lon, max_lat = polygon.bounds
-        if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-            report.skip(NOT_WGS84, label)
-            return None
-        if not polygon.is_valid:
-            # Official layers hold self-touching rings: GEOS repairs them, same area.
-            try:
-                polygon = geo.valid_polygons(polygon)
-            except ValueError as error:
-                report.skip(BROKEN.format(error=error), label)
-                return None
-            geometry = geo.as_geojson(polygon)
-            report.repaired += 1
-        if polygon.area == 0:
-            report.skip(BROKEN.format(error="surface nulle"), label)
-            return None
         area = Neighbourhood(
             name=name[:120],
             city=city[:120],
@@ -332,17 +312,41 @@ class Command(BaseCommand):
             source=preset.source,
             source_id=source_id,
         )
-        area.set_geometry(polygon)
+        area.label = label
         return area
 
+    def _shape(self, area, report):
+        """Check, repair and measure a new or changed area's polygon; False (reported) when
+        it cannot be one."""
+        try:
+            polygon = geo.parse_polygon(area.boundary)
+        except ValueError as error:
+            report.skip(BROKEN.format(error=error), area.label)
+            return False
+        min_lon, min_lat, max_lon, max_lat = polygon.bounds
+        if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+            report.skip(NOT_WGS84, area.label)
+            return False
+        if not polygon.is_valid:
+            # Official layers hold self-touching rings: GEOS repairs them, same area.
+            try:
+                polygon = geo.valid_polygons(polygon)
+            except ValueError as error:
+                report.skip(BROKEN.format(error=error), area.label)
+                return False
+            area.boundary = geo.as_geojson(polygon)
+            report.repaired += 1
+        if polygon.area == 0:
+            report.skip(BROKEN.format(error="surface nulle"), area.label)
+            return False
+        area.set_geometry(polygon)
+        return True
+
+    # What the layer gives; the rest is computed from the boundary.
+    GIVEN = ("name", "city", "insee_code", "kind", "boundary", "source")
     COMPARED = (
-        "name",
-        "city",
-        "insee_code",
-        "kind",
-        "boundary",
+        *GIVEN,
         "display_boundary",
-        "source",
         "centroid_latitude",
         "centroid_longitude",
         "min_latitude",
@@ -357,23 +361,28 @@ class Command(BaseCommand):
             area.source_id: area
             for area in Neighbourhood.objects.filter(
                 layer=preset.layer, source_id__in=[a.source_id for a in batch]
-            )
+            ).defer("display_boundary")
         }
         now = timezone.now()
         created, changed = [], []
         for area in batch:
             old = existing.get(area.source_id)
+            if old is not None and self._same(old, area):
+                report.unchanged += 1  # no geometry computed: a reload reads and compares
+                continue
+            if not self._shape(area, report):
+                continue
             if old is None:
                 area.slug = self._slug(area, slugs)
                 area.updated_at = now
                 created.append(area)
-            elif any(getattr(old, name) != getattr(area, name) for name in self.COMPARED):
+            elif self._same(old, area):
+                report.unchanged += 1  # the same once repaired
+            else:
                 for name in self.COMPARED:
                     setattr(old, name, getattr(area, name))
                 old.updated_at = now
                 changed.append(old)
-            else:
-                report.unchanged += 1
         if created:
             bulk_create_with_history(created, Neighbourhood, batch_size=BATCH)
             report.created += len(created)
@@ -382,6 +391,9 @@ class Command(BaseCommand):
                 changed, Neighbourhood, [*self.COMPARED, "updated_at"], batch_size=BATCH
             )
             report.updated += len(changed)
+
+    def _same(self, old, area):
+        return all(getattr(old, name) == getattr(area, name) for name in self.GIVEN)
 
     @staticmethod
     def _slug(area, slugs):
@@ -448,4 +460,7 @@ def relocate_structures():
     the polygons now loaded; the number of structures changed."""
     from actors.models import Structure
 
-    return Structure.objects.relocate(Neighbourhood.objects.index())
+    placed = Structure.objects.filter(latitude__isnull=False)
+    if not placed.exists():
+        return 0
+    return placed.relocate(Neighbourhood.objects.index())
