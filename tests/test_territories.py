@@ -358,3 +358,14 @@ def test_demo_data_is_seeded_for_any_loaded_territory(fictional_layers):
         call_command(
             "seed_demo", count=3, territory="Atlantide", replace=True, stdout=io.StringIO()
         )
+
+
+def test_the_dashboard_counts_searches_from_another_territory(
+    client, staff_client, fictional_layers
+):
+    make_structure(name="Lieu fictif des Tilleuls", at=FAR_FROM_QPV, needs=["stage-de-3e"])
+    tilleuls = Neighbourhood.objects.get(source_id="VF-1")
+    client.get(f"/recherche/?lat={FAR_FROM_QPV[0]}&lon={FAR_FROM_QPV[1]}&besoin=stage-de-3e")
+    page = staff_client.get(f"/tableau-de-bord/?quartier={tilleuls.slug}")
+    assert page.status_code == 200
+    assert "Quartier fictif des Tilleuls" in page.content.decode()
