@@ -197,6 +197,7 @@ class StructureAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["needs", "publics", "languages"]
     readonly_fields = [
         "derived_neighbourhood",
+        "priority_area",
         "verified_by",
         "provenance",
         "created_at",
@@ -227,6 +228,7 @@ class StructureAdmin(SimpleHistoryAdmin):
                     ("latitude", "longitude", "coordinates_source"),
                     "derived_neighbourhood",
                     ("neighbourhood", "neighbourhood_is_manual"),
+                    "priority_area",
                     "public_transport",
                 ]
             },
@@ -276,6 +278,15 @@ class StructureAdmin(SimpleHistoryAdmin):
             return _("position inconnue")
         found = Neighbourhood.objects.locate(obj.latitude, obj.longitude)
         return found or _("hors des quartiers connus")
+
+    @admin.display(description=_("quartier prioritaire (QPV)"))
+    def priority_area(self, obj):
+        """Derived from the position whenever the entry is saved, never chosen."""
+        if obj.qpv_id is None:
+            return _("ni dans un QPV ni à moins de 300 m")
+        if obj.in_qpv:
+            return _("dans %(qpv)s") % {"qpv": obj.qpv}
+        return _("à %(metres)d m de %(qpv)s") % {"metres": obj.qpv_distance_m, "qpv": obj.qpv}
 
     def has_delete_permission(self, request, obj=None):
         # Entries are archived, never deleted, except by a superuser.
@@ -401,13 +412,15 @@ class NeighbourhoodAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "city",
+        "kind",
+        "layer",
         "slug",
         "structure_count",
         "centroid_latitude",
         "centroid_longitude",
     ]
-    list_filter = ["city"]
-    search_fields = ["name", "city", "slug"]
+    list_filter = ["kind", "layer", "city"]
+    search_fields = ["name", "city", "slug", "source_id"]
     readonly_fields = [
         "centroid_latitude",
         "centroid_longitude",

@@ -506,7 +506,9 @@ def structure_geojson(request):
 @extend_schema(operation_id="quartiers_geojson", responses={(200, GEOJSON): OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def neighbourhood_geojson(request):
-    features = [_neighbourhood_feature(request, n) for n in Neighbourhood.objects.all()]
+    # The display outlines (simplified to 3 m): the exact ones are for point-in-polygon.
+    areas = Neighbourhood.objects.defer("boundary")
+    features = [_neighbourhood_feature(request, n) for n in areas]
     return Response(
         {
             "type": "FeatureCollection",
@@ -531,7 +533,7 @@ def neighbourhood_geojson(request):
 )
 @api_view(["GET"])
 def neighbourhood_feature(request, slug):
-    neighbourhood = Neighbourhood.objects.filter(slug=slug).first()
+    neighbourhood = Neighbourhood.objects.defer("boundary").filter(slug=slug).first()
     if neighbourhood is None:
         raise NotFound(_("Aucun quartier ne porte ce nom."))
     return Response(
@@ -542,9 +544,10 @@ def neighbourhood_feature(request, slug):
 def _neighbourhood_feature(request, neighbourhood):
     return {
         "type": "Feature",
-        "geometry": neighbourhood.boundary,
+        "geometry": neighbourhood.display_boundary or neighbourhood.boundary,
         "properties": {
             "slug": neighbourhood.slug,
+            "kind": neighbourhood.kind,
             "name": neighbourhood.name,
             "city": neighbourhood.city,
             "insee_code": neighbourhood.insee_code,

@@ -99,3 +99,11 @@ class OriginKind(models.TextChoices):
     NEIGHBOURHOOD = "neighbourhood", _("un quartier")
     COORDINATES = "coordinates", _("des coordonnées")
     NONE = "none", _("sans point de départ")
+
+
+class AreaKind(models.TextChoices):
+    """What a polygon layer holds (actors.Neighbourhood.kind)."""
+
+    QUARTIER = "quartier", _("Quartier")
+    IRIS = "iris", _("IRIS (Insee)")
+    QPV = "qpv", _("Quartier prioritaire (QPV)")

@@ -46,6 +46,11 @@ TRANSIT_CHOICES = [
     ("tout", _("n'importe quelle ligne")),
 ]
 TRANSIT_NEAR_MINUTES = 5
+# In or near a quartier prioritaire (actors.models.neighbourhoods.QPV_NEAR_M): the values.
+QPV_CHOICES = [
+    ("dans", _("dans un quartier prioritaire")),
+    ("proche", _("dans un quartier prioritaire ou à moins de 300 m")),
+]
 # The distances the search form offers; any other within the bounds is accepted in a URL.
 RADIUS_CHOICES = [
     ("0.5", _("500 m")),
@@ -325,6 +330,13 @@ class StructureFilter(django_filters.FilterSet):
         empty_label=_("peu importe"),
         group="more",
     )
+    qpv = ChoiceFilter(
+        label=_("Quartier prioritaire (QPV)"),
+        choices=QPV_CHOICES,
+        method="filter_qpv",
+        empty_label=_("peu importe"),
+        group="more",
+    )
     age = WholeNumberFilter(
         label=_("Âge de la personne"),
         method="filter_age",
@@ -475,6 +487,12 @@ class StructureFilter(django_filters.FilterSet):
         if value != "tout":
             near["nearby_stops__stop__routes__mode"] = value
         return queryset.filter(pk__in=Structure.objects.filter(**near).values("pk"))
+
+    def filter_qpv(self, queryset, name, value):
+        # The place's own derived column (no join): the nearest-first walk tests it per row.
+        if value == "dans":
+            return queryset.filter(qpv_distance_m=0)
+        return queryset.filter(qpv_distance_m__isnull=False)
 
     def filter_open(self, queryset, name, value):
         if value == "maintenant":

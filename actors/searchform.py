@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from actors import vocabulary
+from actors import territories, vocabulary
 from actors.filters import (
     ChoiceFilter,
     FlagFilter,
@@ -52,7 +52,16 @@ class SearchFormView:
         raise AttributeError(name)
 
     def _group(self, group):
-        return [(name, f) for name, f in self.filters.items() if getattr(f, "group", None) == group]
+        return [
+            (name, f)
+            for name, f in self.filters.items()
+            if getattr(f, "group", None) == group and (name != "qpv" or self._has_qpv)
+        ]
+
+    @property
+    def _has_qpv(self):
+        # "Quartier prioritaire" only where the guide has loaded the QPV layer.
+        return bool(vocabulary.current().priority_areas)
 
     @property
     def main(self):
@@ -185,13 +194,16 @@ class SearchFormView:
         return mark_safe("".join(option(v, label) for v, label in choices))
 
     def _grouped_by_city(self, neighbourhoods, option):
-        cities = {}
-        for slug, neighbourhood in neighbourhoods.items():
-            cities.setdefault(neighbourhood.city, []).append(option(slug, neighbourhood.name))
-        # Nantes, the guide's city, first; then the other communes from A to Z.
-        ordered = sorted(cities.items(), key=lambda item: (item[0] != "Nantes", item[0]))
+        """The quartiers by commune, the default territory first, then A to Z."""
         return format_html_join(
             "\n",
             '<optgroup label="{}"{}>{}</optgroup>',
-            ((city, self._lang, mark_safe("".join(options))) for city, options in ordered),
+            (
+                (
+                    territory.name,
+                    self._lang,
+                    mark_safe("".join(option(n.slug, n.name) for n in territory.neighbourhoods)),
+                )
+                for territory in territories.all_territories()
+            ),
         )

@@ -12,12 +12,13 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from actors import geo, pagecache, signals, vocabulary
+from actors import geo, pagecache, signals, territories, vocabulary
 from actors import search as search_module
 from actors.desk import desk_from_request
 from actors.enums import Status
 from actors.models import Neighbourhood, Structure
 from actors.searchform import SearchFormView
+from actors.text import normalize
 
 
 def page_of(request, queryset):
@@ -41,7 +42,8 @@ def neighbourhoods_with_counts():
 
     def count():
         return list(
-            Neighbourhood.objects.defer("boundary")
+            Neighbourhood.objects.quartiers()
+            .defer("boundary", "display_boundary")
             .annotate(
                 n_structures=Count("structures", filter=Q(structures__status=Status.PUBLISHED))
             )
@@ -58,15 +60,41 @@ def neighbourhoods_with_counts():
     return cached
 
 
+def _by_territory(counted):
+    """[(territory, its quartiers with their counts)], communes from A to Z."""
+    by_pk = {n.pk: n for n in counted}
+    return [
+        (territory, [by_pk[n.pk] for n in territory.neighbourhoods if n.pk in by_pk])
+        for territory in sorted(territories.all_territories(), key=lambda t: normalize(t.name))
+    ]
+
+
 @require_safe
 def home(request):
-    neighbourhoods = [n for n in neighbourhoods_with_counts() if n.city == "Nantes"]
+    """The search, the needs, and the quartiers of the visitor's commune (actors.territories):
+    picked here (`?commune=`, kept in a cookie), else their desk's, else the default one."""
+    territory, picked = territories.chosen(request, desk_from_request(request))
+    counted = neighbourhoods_with_counts()
+    ours = {n.pk for n in territory.neighbourhoods} if territory else set()
     context = {
-        "neighbourhoods": neighbourhoods,
+        "territory": territory,
+        "territories": territories.all_territories(),
+        "territory_parameter": territories.PARAMETER,
+        "neighbourhoods": [n for n in counted if n.pk in ours],
         "form_needs": list(vocabulary.current().needs.values()),
         **search_form_context(request.GET),
     }
-    return render(request, "actors/home.html", context)
+    response = render(request, "actors/home.html", context)
+    if picked:
+        response.set_cookie(
+            territories.COOKIE,
+            territory.key,
+            max_age=territories.COOKIE_MAX_AGE,
+            secure=not settings.DEBUG,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def search_title(search):
@@ -180,17 +208,30 @@ def search_results(request):
 
 @require_safe
 def neighbourhood_list(request):
-    context = {"neighbourhoods": neighbourhoods_with_counts()}
+    """Every quartier of every loaded layer, by commune."""
+    context = {"territories": _by_territory(neighbourhoods_with_counts())}
     return render(request, "actors/neighbourhood_list.html", context)
 
 
 @require_safe
 def neighbourhood_detail(request, slug):
-    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    """A quartier's places, nearest its centre first; a quartier prioritaire's, those inside
+    it (a QPV overlaps the quartiers: it is nobody's quartier, it is where places are)."""
+    neighbourhood = get_object_or_404(
+        Neighbourhood.objects.defer("boundary", "display_boundary"), slug=slug
+    )
+    structures = Structure.objects.published()
+    if neighbourhood.is_priority_area:
+        structures = structures.filter(qpv=neighbourhood, qpv_distance_m=0)
+        search_url = (
+            f"{reverse('actors:search')}?lat={neighbourhood.centroid_latitude:.5f}"
+            f"&lon={neighbourhood.centroid_longitude:.5f}&qpv=proche"
+        )
+    else:
+        structures = structures.filter(neighbourhood=neighbourhood)
+        search_url = f"{reverse('actors:search')}?quartier={neighbourhood.slug}"
     structures = (
-        Structure.objects.published()
-        .filter(neighbourhood=neighbourhood)
-        .with_distance(neighbourhood.centroid_latitude, neighbourhood.centroid_longitude)
+        structures.with_distance(neighbourhood.centroid_latitude, neighbourhood.centroid_longitude)
         .order_by("distance", "name")
         .with_card_data()
     )
@@ -198,7 +239,12 @@ def neighbourhood_detail(request, slug):
     return render(
         request,
         "actors/neighbourhood_detail.html",
-        {"neighbourhood": neighbourhood, "page": page, "results": page.object_list},
+        {
+            "neighbourhood": neighbourhood,
+            "page": page,
+            "results": page.object_list,
+            "search_url": search_url,
+        },
     )
 
 

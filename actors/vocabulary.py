@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
-from actors import geo
 from actors.models import Language, Need, Neighbourhood, Public, Structure
 
 
@@ -25,13 +24,16 @@ class Vocabulary:
     needs: dict  # slug → Need, in display order
     publics: dict  # slug → Public
     languages: dict  # slug → Language
-    neighbourhoods: dict  # slug → Neighbourhood (without its polygon), by city then name
+    neighbourhoods: dict  # slug → quartier (Neighbourhood without its polygons), by city, name
+    priority_areas: dict = None  # pk → QPV (without its polygons)
 
     def __post_init__(self):
         by_id = {}
         for name in ("needs", "publics", "languages", "neighbourhoods"):
             by_id[name] = {item.pk: item for item in getattr(self, name).values()}
         object.__setattr__(self, "_by_id", by_id)
+        if self.priority_areas is None:
+            object.__setattr__(self, "priority_areas", {})
 
     def places_with(self, name, items, up_to):
         """How many places have one of these `items` of the vocabulary `name` ("needs",
@@ -65,43 +67,56 @@ class Vocabulary:
     def neighbourhood(self, pk):
         return self._by_id["neighbourhoods"].get(pk)
 
+    def qpv(self, pk):
+        """The quartier prioritaire of that pk (without its polygons), or None."""
+        return self.priority_areas.get(pk)
+
     def locate(self, lat, lon):
         """The pk of the quartier whose polygon holds the point, or None: as
-        Neighbourhood.objects.locate(), on polygons read and decoded once per process
-        (decoding them was a few milliseconds of every search from an address)."""
-        polygons = self.__dict__.get("_polygons")
-        if polygons is None:
-            polygons = list(
-                Neighbourhood.objects.order_by("pk").values_list(
-                    "pk",
-                    "min_latitude",
-                    "max_latitude",
-                    "min_longitude",
-                    "max_longitude",
-                    "boundary",
-                )
+        Neighbourhood.objects.locate(), on an index of the polygons built once per process
+        (actors.models.neighbourhoods.AreaIndex) and kept while no quartier changes."""
+        return self.area_index().locate(lat, lon)
+
+    def area_index(self):
+        """The AreaIndex of every loaded area, rebuilt only when an area was added, changed
+        or removed (checked on the vocabulary's own rows: no query when it was not)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            version = tuple(
+                (n.pk, n.updated_at)
+                for group in (self.neighbourhoods, self.priority_areas)
+                for n in group.values()
             )
-            object.__setattr__(self, "_polygons", polygons)
-        for pk, min_lat, max_lat, min_lon, max_lon, boundary in polygons:
-            inside_box = min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
-            if inside_box and geo.point_in_geometry(lat, lon, boundary):
-                return pk
-        return None
+            kept_version, index = _index["version"], _index["value"]
+            if index is None or kept_version != version:
+                index = Neighbourhood.objects.index()
+                with _lock:
+                    _index["version"], _index["value"] = version, index
+            object.__setattr__(self, "_index", index)
+        return index
 
 
 _lock = threading.Lock()
 _cached = {"value": None, "at": 0.0}
 _examples = {"value": None, "at": 0.0}
+# The polygons' index outlives a vocabulary while the areas stay the same (see area_index).
+_index = {"version": None, "value": None}
 
 
 def _load():
+    areas = Neighbourhood.objects.defer("boundary", "display_boundary").order_by("city", "name")
+    quartiers, priority_areas = {}, {}
+    for area in areas:
+        if area.is_priority_area:
+            priority_areas[area.pk] = area
+        else:
+            quartiers[area.slug] = area
     return Vocabulary(
         needs={n.slug: n for n in Need.objects.all()},
         publics={p.slug: p for p in Public.objects.all()},
         languages={lang.slug: lang for lang in Language.objects.all()},
-        neighbourhoods={
-            n.slug: n for n in Neighbourhood.objects.defer("boundary").order_by("city", "name")
-        },
+        neighbourhoods=quartiers,
+        priority_areas=priority_areas,
     )
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from actors import vocabulary
+from actors import territories, vocabulary
 from actors.models import Need, Structure
 from actors.text import normalize, tokens
 
@@ -40,14 +40,20 @@ def natural_key(text):
 
 
 def neighbourhood_choices():
-    """The quartiers grouped by commune, Nantes first (the guide's city), then A to Z."""
-    cities = {}
-    for slug, neighbourhood in vocabulary.current().neighbourhoods.items():
-        cities.setdefault(neighbourhood.city, []).append((slug, neighbourhood.name))
-    ordered = sorted(cities.items(), key=lambda item: (item[0] != "Nantes", natural_key(item[0])))
+    """The quartiers grouped by commune, the default territory first, then A to Z."""
+    ordered = sorted(
+        territories.all_territories(),
+        key=lambda t: (not territories.is_default(t.city, t.key), natural_key(t.name)),
+    )
     return [("", _("Tous les quartiers"))] + [
-        (city, sorted(options, key=lambda option: natural_key(option[1])))
-        for city, options in ordered
+        (
+            territory.name,
+            sorted(
+                ((n.slug, n.name) for n in territory.neighbourhoods),
+                key=lambda option: natural_key(option[1]),
+            ),
+        )
+        for territory in ordered
     ]
 
 

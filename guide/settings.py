@@ -320,6 +320,10 @@ SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60, minimum=0)
 # (actors.vocabulary); an edit in the same process is seen at once.
 TAXONOMY_CACHE_SECONDS = env_int("TAXONOMY_CACHE_SECONDS", 300, minimum=0)
 
+# The commune whose quartiers the home page shows first (its name or INSEE code), until the
+# visitor picks another (actors.territories); its quartiers' names go without the commune.
+DEFAULT_TERRITORY = env_str("DEFAULT_TERRITORY", "Nantes")
+
 # --- Map --------------------------------------------------------------------------------
 # Tiles of the /carte/ page (Leaflet). Empty: no background tiles (the markers and
 # the quartier outline still show), e.g. for tests or an offline kiosk.

@@ -63,7 +63,7 @@ def test_the_eleven_quartiers_of_nantes_are_loaded_with_their_polygons():
 def test_loading_the_quartiers_twice_changes_nothing():
     out = io.StringIO()
     call_command("load_neighbourhoods", stdout=out, stderr=io.StringIO())
-    assert "0 created, 0 updated, 44 unchanged" in out.getvalue()
+    assert "0 créées, 0 mises à jour, 44 inchangées" in out.getvalue()
 
 
 def test_taxonomy_holds_the_required_needs_and_publics():

@@ -4,6 +4,7 @@ import random
 import pytest
 
 from actors import geo
+from actors.management.commands.seed_demo import PointSampler
 from actors.models import Neighbourhood
 from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, offset
 
@@ -73,7 +74,7 @@ def test_distance_to_geometry_is_zero_inside_and_positive_outside(db):
 
 def test_point_sampler_draws_points_inside_the_polygon(db):
     breil = Neighbourhood.objects.get(slug="breil-barberie")
-    sampler = geo.PointSampler(breil.boundary, random.Random(3), lines=50)
+    sampler = PointSampler(breil.boundary, random.Random(3), lines=50)
     points = [sampler.point() for _ in range(300)]
     assert all(breil.contains(lat, lon) for lat, lon in points)
     # Spread over the quartier, not piled up in one spot.

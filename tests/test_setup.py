@@ -70,7 +70,7 @@ def test_the_readme_data_commands_run_as_written_in_a_plain_shell(tmp_path):
     # They used to fail outside make: settings refused to start without DEBUG or SECRET_KEY.
     assert _plain_shell("DEBUG=1 .venv/bin/python manage.py migrate -v0", tmp_path).returncode == 0
     commands = [
-        _readme_command(r"load_neighbourhoods").replace(" [FILE]", ""),
+        _readme_command(r"load_neighbourhoods \[FILE\]").replace(" [FILE]", ""),
         _readme_command(r"loaddata needs publics languages"),
         re.sub(r" \[.*", " --count 3", _readme_command(r"seed_demo")),
         _readme_command(r"export_structures --format csv --output").replace(

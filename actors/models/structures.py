@@ -135,9 +135,43 @@ class StructureQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def relocate(self, index):
+        """Derive again these structures' quartier (unless an agent chose it) and QPV from
+        `index` (an AreaIndex of the layers now loaded), in bulk; the number changed. The
+        columns are derived, not edited: no history row, no `updated_at`."""
+        rows = list(
+            self.filter(latitude__isnull=False, longitude__isnull=False).values_list(
+                "pk",
+                "latitude",
+                "longitude",
+                "neighbourhood_id",
+                "neighbourhood_is_manual",
+                "qpv_id",
+                "qpv_distance_m",
+            )
+        )
+        found = index.areas_many([row[1] for row in rows], [row[2] for row in rows])
+        moved, near, changed = {}, [], set()
+        for row, (quartier, qpv, distance) in zip(rows, found, strict=True):
+            pk, _lat, _lon, current, manual, current_qpv, current_distance = row
+            if not manual and quartier != current:
+                moved.setdefault(quartier, []).append(pk)
+                changed.add(pk)
+            if qpv != current_qpv or distance != current_distance:
+                near.append(self.model(pk=pk, qpv_id=qpv, qpv_distance_m=distance))
+                changed.add(pk)
+        manager = self.model._base_manager
+        for quartier, pks in moved.items():
+            for start in range(0, len(pks), 500):
+                manager.filter(pk__in=pks[start : start + 500]).update(neighbourhood_id=quartier)
+        manager.bulk_update(near, ["qpv", "qpv_distance_m"], batch_size=500)
+        return len(changed)
+
     def with_neighbourhood(self):
         """The quartier joined in, without its polygon (tens of KB of JSON per row)."""
-        return self.select_related("neighbourhood").defer("neighbourhood__boundary")
+        return self.select_related("neighbourhood").defer(
+            "neighbourhood__boundary", "neighbourhood__display_boundary"
+        )
 
     def serving(self, needs, on=None, first=False):
         """Structures that serve any of these needs themselves or host a permanence for them."""
@@ -365,6 +399,7 @@ class Structure(AgeRange):
         null=True,
         blank=True,
         related_name="structures",
+        limit_choices_to={"kind__in": ["quartier", "iris"]},
         verbose_name=_("quartier"),
         help_text=_("Déduit de la position, sauf si « quartier choisi à la main » est coché."),
     )
@@ -372,6 +407,26 @@ class Structure(AgeRange):
         _("quartier choisi à la main"),
         default=False,
         help_text=_("Cochez pour garder ce quartier même si la position change."),
+    )
+    # Derived from the position whenever it is saved (quartiers prioritaires overlap the
+    # quartiers: a place has one of each at most). Searched by the `qpv` filter.
+    qpv = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="structures_near",
+        limit_choices_to={"kind": "qpv"},
+        verbose_name=_("quartier prioritaire (QPV)"),
+        help_text=_("Le QPV où se trouve la structure, ou le plus proche à moins de 300 m."),
+    )
+    qpv_distance_m = models.FloatField(
+        _("distance au QPV (m)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("0 : dans le quartier prioritaire."),
     )
     public_transport = models.CharField(
         _("transports en commun"),
@@ -534,7 +589,7 @@ class Structure(AgeRange):
         self.derive_neighbourhood()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text", "neighbourhood"}
+            kwargs["update_fields"] = {*update_fields, "search_text", *self.DERIVED_AREAS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -591,10 +646,20 @@ class Structure(AgeRange):
         kind_label = french_kind_label(self.kind)
         return normalize(" ".join([self.name, kind_label, self.city, self.description]))
 
+    DERIVED_AREAS = ("neighbourhood", "qpv", "qpv_distance_m")
+
     def derive_neighbourhood(self):
-        """Neighbourhood from the point, unless an agent chose it by hand."""
+        """Quartier from the point, unless an agent chose it by hand; the quartier
+        prioritaire it lies in or near, always (one query)."""
+        quartier, self.qpv, self.qpv_distance_m = Neighbourhood.objects.areas_at(
+            self.latitude, self.longitude
+        )
         if not self.neighbourhood_is_manual:
-            self.neighbourhood = Neighbourhood.objects.locate(self.latitude, self.longitude)
+            self.neighbourhood = quartier
+
+    @property
+    def in_qpv(self):
+        return self.qpv_distance_m == 0
 
     # --- Provenance -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from actors import geo, phones
+from actors import geo, phones, vocabulary
 from actors.enums import Recurrence, Weekday
 from actors.hours import format_day, format_period, format_time
 from actors.models.structures import kind_labels
@@ -78,6 +78,25 @@ def metres(value):
     if value < 1000:
         return _("%(n)d m") % {"n": round(value / 10) * 10}
     return _("%(n)s km") % {"n": formats.number_format(value / 1000, 1)}
+
+
+@register.filter
+def qpv_label(structure):
+    """Where a place stands to the quartiers prioritaires: "Dans le quartier prioritaire
+    Breil Malville", "À 150 m du quartier prioritaire …", or "" (none within 300 m).
+    From the process's vocabulary: no query."""
+    if getattr(structure, "qpv_id", None) is None:
+        return ""
+    area = vocabulary.current().qpv(structure.qpv_id)
+    if area is None:
+        return ""
+    name = conditional_escape(french(area.name))  # marked French on a page in another language
+    if structure.qpv_distance_m == 0:
+        return mark_safe(_("Dans le quartier prioritaire %(name)s") % {"name": name})
+    return mark_safe(
+        _("À %(distance)s du quartier prioritaire %(name)s")
+        % {"distance": escape(metres(structure.qpv_distance_m)), "name": name}
+    )
 
 
 @register.filter
@@ -175,6 +194,7 @@ def _card_words(url):
         "weekdays": {value: str(label) for value, label in Weekday.choices},
         "recurrences": {value: str(label).lower() for value, label in Recurrence.choices},
         "example": _("exemple"),
+        "qpv": _("quartier prioritaire"),
         "walk_in": _("Sans rendez-vous"),
         "appointment": _("Sur rendez-vous"),
         "referral": _("sur orientation d'un professionnel"),
@@ -215,6 +235,8 @@ def _card(structure, words, add_form, level, extra, now):
         meta.append(
             f'<span>· <span lang="fr">{label}</span></span>' if lang else f"<span>· {label}</span>"
         )
+    if structure.qpv_distance_m == 0:
+        meta.append(f'<span class="badge badge-qpv">{words["qpv"]}</span>')
     if structure.is_example:
         meta.append(f'<span class="badge badge-example">{words["example"]}</span>')
     href = words["url"].replace("-slug-", escape(structure.slug))

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
-from actors import geo
 from actors import search as search_module
+from actors import territories
+from actors.management.commands.seed_demo import PointSampler
 from actors.models import Need, Neighbourhood, Structure
 from insights.models import Channel, MissedWord, RecordedSearch
 from insights.words import count_words, unmatched_words
@@ -68,6 +69,18 @@ class Command(BaseCommand):
         parser.add_argument("--per-day", type=int, default=3, help="Recherches par jour avant.")
         parser.add_argument("--seed", type=int, default=8)
         parser.add_argument(
+            "--territory",
+            default="",
+            help="Commune (nom ou code INSEE) des recherches de l'année (défaut : le territoire "
+            "par défaut).",
+        )
+        parser.add_argument(
+            "--quartier",
+            default="",
+            help="Quartier de la matinée (défaut : le Breil s'il est chargé, sinon le plus grand "
+            "quartier du territoire).",
+        )
+        parser.add_argument(
             "--replace", action="store_true", help="Supprime d'abord les recherches d'exemple."
         )
         parser.add_argument(
@@ -85,16 +98,25 @@ class Command(BaseCommand):
             if options["delete"]:
                 return
         rng = random.Random(options["seed"])
+        territory = territories.find(options["territory"]) or territories.default()
+        if territory is None:
+            raise CommandError("Aucun quartier chargé : lancez d'abord load_neighbourhoods.")
+        morning = self._morning_quartier(options["quartier"], territory)
         self.needs = {need.slug: need for need in Need.objects.all()}
         self.outcomes = {}
         self.missed = {}  # id(row) → the words its search did not understand
         today = timezone.localdate()
         rows = [
             self._example(params, today, rng)
-            for params in self._morning_in_the_breil(rng, options["morning"])
+            for params in self._morning_in(morning, rng, options["morning"])
         ]
-        # Before this morning: searches from Nantes' quartiers (each distinct search runs once).
-        neighbourhoods = list(Neighbourhood.objects.filter(city="Nantes").only("slug"))
+        # Before this morning: searches from the territory's quartiers (each distinct search
+        # runs once).
+        neighbourhoods = list(
+            Neighbourhood.objects.filter(pk__in=[n.pk for n in territory.neighbourhoods]).only(
+                "slug"
+            )
+        )
         for days_ago in range(1, options["days"] + 1):
             day = today - datetime.timedelta(days=days_ago)
             for _search in range(rng.randint(0, 2 * options["per_day"])):
@@ -103,15 +125,28 @@ class Command(BaseCommand):
         for row in rows:
             count_words(self.missed.get(id(row), []), row.day, is_example=True)
         self.stdout.write(
-            f"{len(rows)} recherches d'exemple créées, dont {options['morning']} ce matin au Breil."
+            f"{len(rows)} recherches d'exemple créées, dont {options['morning']} ce matin "
+            f"({morning.name})."
         )
 
-    def _morning_in_the_breil(self, rng, count):
-        breil = Neighbourhood.objects.get(slug=BREIL)
+    def _morning_quartier(self, slug, territory):
+        if slug:
+            found = Neighbourhood.objects.filter(slug=slug).first()
+            if found is None:
+                raise CommandError(f"Quartier inconnu : « {slug} ».")
+            return found
+        return (
+            Neighbourhood.objects.filter(slug=BREIL).first()
+            or Neighbourhood.objects.filter(pk__in=[n.pk for n in territory.neighbourhoods])
+            .order_by("-area_m2")
+            .first()
+        )
+
+    def _morning_in(self, breil, rng, count):
         desks = list(
             Structure.objects.published().filter(neighbourhood=breil).values_list("slug", flat=True)
         )[:3]
-        sampler = geo.PointSampler(breil.boundary, rng)
+        sampler = PointSampler(breil.boundary, rng)
         for _search in range(count):
             if rng.random() < 0.2:
                 yield {"q": rng.choice(MORNING_FREE_TEXT), "quartier": BREIL}
@@ -129,7 +164,7 @@ class Command(BaseCommand):
                 lat, lon = sampler.point()
                 params.update(lat=f"{lat:.5f}", lon=f"{lon:.5f}")
             else:
-                params["quartier"] = BREIL
+                params["quartier"] = breil.slug
             yield params
 
     def _anywhere(self, rng, neighbourhoods):
