@@ -114,11 +114,13 @@ def build_guide(neighbourhood, needs=()):
     base = Structure.objects.published()
     if needs:
         base = base.serving(needs)
-    inside_qs = (
-        base.filter(neighbourhood=neighbourhood)
-        .with_distance(lat, lon)
-        .order_by("distance", "name")
+    # A QPV is not a place's quartier: its places are those inside its polygon.
+    here = (
+        {"qpv": neighbourhood, "qpv_distance_m": 0}
+        if neighbourhood.is_priority_area
+        else {"neighbourhood": neighbourhood}
     )
+    inside_qs = base.filter(**here).with_distance(lat, lon).order_by("distance", "name")
     inside = list(_prefetched(inside_qs)[: MAX_INSIDE + 1])
     guide = Guide(neighbourhood, needs, truncated=len(inside) > MAX_INSIDE)
     inside = inside[:MAX_INSIDE]
@@ -127,7 +129,7 @@ def build_guide(neighbourhood, needs=()):
     # few metres more are read, then the walking time as printed decides).
     reach_km = (walking_reach_m(NEARBY_MINUTES + 0.5) + 1) / 1000
     candidates = (
-        base.exclude(neighbourhood=neighbourhood)
+        base.exclude(**here)
         .near(lat, lon, reach_km)
         .only("pk", "latitude", "longitude", "name")[:NEARBY_CANDIDATES]
     )

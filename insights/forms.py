@@ -25,7 +25,7 @@ class DashboardForm(forms.Form):
     )
     quartier = forms.ModelChoiceField(
         label=_("Quartier"),
-        queryset=Neighbourhood.objects.all(),
+        queryset=Neighbourhood.objects.quartiers(),
         to_field_name="slug",
         required=False,
         empty_label=_("tous les quartiers"),

@@ -38,13 +38,23 @@ class RecordedSearchQuerySet(models.QuerySet):
         return self.filter(day__gte=first_day, day__lte=last_day)
 
     def summary(self):
-        """{total, unanswered, not_understood}: searches, those that found nothing within
-        walking distance (understood, with a radius), those whose words were not understood."""
-        return self.aggregate(
-            total=Count("id"),
-            unanswered=Count("id", filter=Q(results_nearby=0, not_understood=False)),
-            not_understood=Count("id", filter=Q(not_understood=True)),
+        """{total, unanswered, not_understood, from_priority_areas,
+        unanswered_in_priority_areas}: searches, those that found nothing within walking
+        distance (understood, with a radius), those whose words were not understood, and
+        the first two for the searches that started inside a QPV."""
+        unanswered = Q(results_nearby=0, not_understood=False)
+        figures = self.aggregate(
+            # Aliases apart from the fields' names: a filter on `not_understood` after an
+            # alias of that name would read the alias.
+            n_total=Count("id"),
+            n_unanswered=Count("id", filter=unanswered),
+            n_not_understood=Count("id", filter=Q(not_understood=True)),
+            n_from_priority_areas=Count("id", filter=Q(from_priority_area=True)),
+            n_unanswered_in_priority_areas=Count(
+                "id", filter=unanswered & Q(from_priority_area=True)
+            ),
         )
+        return {name.removeprefix("n_"): value for name, value in figures.items()}
 
     def grouped(self, *, by_month=False):
         """Counts per distinct (month,) place, needs, outcome, distance step and example flag.
@@ -129,6 +139,14 @@ class RecordedSearch(models.Model):
             "(les mots eux-mêmes ne sont pas gardés ici)."
         ),
     )
+    from_priority_area = models.BooleanField(
+        _("depuis un quartier prioritaire"),
+        default=False,
+        help_text=_(
+            "Le point de départ de la recherche est dans un quartier prioritaire de la "
+            "politique de la ville (QPV), quand une couche QPV est chargée."
+        ),
+    )
     is_example = models.BooleanField(
         _("exemple"), default=False, help_text=_("Recherche fictive créée pour la démonstration.")
     )
@@ -182,6 +200,7 @@ class RecordedSearch(models.Model):
             results_nearby=search.count_within_radius,
             nearest_m=_nearest_m(results) if judged else None,
             not_understood=not_understood,
+            from_priority_area=_from_priority_area(origin),
         )
 
 
@@ -189,13 +208,23 @@ def _origin_neighbourhood_id(search, desk):
     origin = search.origin
     if origin is None:
         return None
-    if origin.kind == OriginKind.NEIGHBOURHOOD:
+    if origin.kind == OriginKind.NEIGHBOURHOOD and search.cleaned.get("quartier") is not None:
         return search.cleaned["quartier"].pk
     desk = search.cleaned.get("depuis") or desk
     if origin.kind == OriginKind.DESK and desk is not None:
         return desk.neighbourhood_id
     # An address or coordinates: the quartier's polygons are kept by the process.
     return vocabulary.current().locate(origin.latitude, origin.longitude)
+
+
+def _from_priority_area(origin):
+    """The origin lies inside a QPV (the polygons are kept by the process; no QPV layer
+    loaded: no question asked)."""
+    words = vocabulary.current()
+    if origin is None or not words.priority_areas:
+        return False
+    _qpv, distance = words.area_index().qpv(origin.latitude, origin.longitude)
+    return distance == 0
 
 
 def _nearest_m(results):

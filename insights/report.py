@@ -50,11 +50,11 @@ class Report:
     def __init__(self, first_day, last_day, *, neighbourhood=None, need=None):
         self.first_day, self.last_day = first_day, last_day
         self.neighbourhood, self.need = neighbourhood, need
-        self.neighbourhoods = list(Neighbourhood.objects.all())
+        self.neighbourhoods = list(Neighbourhood.objects.quartiers())
         self.needs = list(Need.objects.all())
-        self.breakdown = stats.Breakdown(
-            RecordedSearch.objects.between(first_day, last_day).grouped()
-        )
+        period = RecordedSearch.objects.between(first_day, last_day)
+        self.breakdown = stats.Breakdown(period.grouped())
+        self.summary = period.summary()
         months = stats.months_between(self._trend_start(), last_day)
         trend = RecordedSearch.objects.between(months[0], last_day)
         if neighbourhood is not None:

@@ -46,7 +46,7 @@ def dashboard(request):
     if not form.is_valid():
         context = {
             "form": form,
-            "form_neighbourhoods": Neighbourhood.objects.only("slug", "name", "city"),
+            "form_neighbourhoods": Neighbourhood.objects.quartiers().only("slug", "name", "city"),
             "form_needs": Need.objects.all(),
         }
         return render(request, "insights/dashboard.html", context, status=400)

@@ -86,6 +86,7 @@ def test_a_row_has_no_field_that_could_hold_something_personal():
         "results_nearby",
         "nearest_m",
         "not_understood",
+        "from_priority_area",  # a yes or no: the origin lies in a QPV (hundreds of homes)
         "is_example",
     }
     assert RecordedSearch._meta.get_field("day").get_internal_type() == "DateField"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from actors import geo, territories, vocabulary
 from actors.enums import AreaKind
@@ -369,3 +370,32 @@ def test_the_dashboard_counts_searches_from_another_territory(
     page = staff_client.get(f"/tableau-de-bord/?quartier={tilleuls.slug}")
     assert page.status_code == 200
     assert "Quartier fictif des Tilleuls" in page.content.decode()
+
+
+def test_searches_from_a_qpv_are_counted_for_the_dashboard(client, fictional_layers, settings):
+    """The statistics say how many searches started inside a QPV, and how many of them found
+    nothing within walking distance (insights.RecordedSearch.from_priority_area)."""
+    from django.core.cache import caches
+
+    from insights.models import RecordedSearch
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    browser = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101"}
+    for lat, lon in (IN_TILLEULS_AND_QPV, FAR_FROM_QPV):
+        caches["insights"].clear()
+        client.get(
+            "/recherche/", {"lat": lat, "lon": lon, "besoin": "stage-de-3e"}, headers=browser
+        )
+    inside, outside = RecordedSearch.objects.order_by("pk")
+    assert inside.from_priority_area and not outside.from_priority_area
+    summary = RecordedSearch.objects.summary()
+    assert summary["from_priority_areas"] == 1 and summary["unanswered_in_priority_areas"] == 1
+
+
+def test_a_qpvs_printed_guide_lists_the_places_inside_it(client, fictional_layers):
+    make_structure(name="Lieu fictif dans le QPV", at=IN_TILLEULS_AND_QPV)
+    make_structure(name="Lieu fictif loin du QPV", at=FAR_FROM_QPV)
+    qpv = Neighbourhood.objects.get(source_id="QN00001X")
+    page = client.get(reverse("frontdesk:guide", args=[qpv.slug])).content.decode()
+    assert "Lieu fictif dans le QPV" in page
+    assert "quartier prioritaire" in page.lower()
