@@ -412,7 +412,7 @@ def _list_body(request, search, page, number):
 def summaries(structures, context):
     """StructureSummarySerializer's output for a page of structures, written out: the
     serializer documents the fields (the OpenAPI schema), this gives them without its
-    field machinery, which was a third of a computed API page. tests/test_api.py checks
+    field machinery, which was a third of a computed API page. tests/actors/test_api.py checks
     that both give the same."""
     request, now = context.get("request"), context.get("now")
     url = reverse("actors:structure", args=["-slug-"])

@@ -41,7 +41,7 @@ def normalize_phone(text):
     if match := _FRENCH.match(text):
         # libphonenumber takes ~0.1 ms a number: 10 s for a national file. Whether a
         # French number exists depends on its first five digits in its plan (checked for
-        # every prefix: tests/test_phones.py), so that is asked once per prefix.
+        # every prefix: tests/actors/test_phones.py), so that is asked once per prefix.
         national = "".join(c for c in match[1] if c.isdigit())
         if _french_prefix_exists(national[:5]):
             return f"+33{national}"

@@ -1,4 +1,4 @@
-"""Another application process, for tests/test_deployment.py: `python -m tests.deploy_child
+"""Another application process, for tests/guide/test_deployment.py: `python -m tests.deploy_child
 ACTION [ARGUMENT]`, with the settings of the environment (REDIS_URL, DATABASE_URL). It
 prints one line of JSON: what it did and saw."""
 

@@ -1,4 +1,4 @@
-"""A task for tests/test_deployment.py: it says which process ran it."""
+"""A task for tests/guide/test_deployment.py: it says which process ran it."""
 
 import os
 

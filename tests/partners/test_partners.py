@@ -147,7 +147,7 @@ def test_the_matrix_covers_every_partner_url_and_every_role():
         "propose_new",
         "report",
     }
-    # Open to anyone, and specified in tests/test_accounts.py.
+    # Open to anyone, and specified in tests/partners/test_accounts.py.
     password_pages = {
         "password_reset",
         "password_reset_done",

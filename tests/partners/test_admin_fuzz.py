@@ -1,6 +1,6 @@
 """The agents' pages against hostile query strings: never a 5xx, never an unescaped echo.
 
-tests/test_fuzz_urls.py fuzzes every public URL but leaves the admin out; these are the
+tests/guide/test_fuzz_urls.py fuzzes every public URL but leaves the admin out; these are the
 admin pages the guide adds or changes (the index's panel, a structure's history and its
 one-click « Vérifié par téléphone », the moderation queue and page, the entries filtered
 by partner), with every parameter they read set to each hostile value, repeated.
@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from partners.models import ChangeProposal, ErrorReport
 from tests.factories import make_structure
-from tests.test_fuzz_urls import HOSTILE, MARKER, body, query_string
+from tests.guide.test_fuzz_urls import HOSTILE, MARKER, body, query_string
 
 pytestmark = pytest.mark.django_db
 

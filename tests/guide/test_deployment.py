@@ -28,7 +28,7 @@ from django.urls import reverse
 from actors import geocoding, pagecache
 from tests.factories import make_structure
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port():
