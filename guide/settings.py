@@ -95,6 +95,11 @@ INSTALLED_APPS = [
     # The project itself: its one migration creates the database cache's table.
     "guide",
 ]
+# Example data (seed_demo, seed_search_demo): development, demonstrations, benchmarks.
+# A production guide leaves it out (nothing else imports it).
+DEMO_DATA = env_bool("DEMO_DATA", DEBUG)
+if DEMO_DATA:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -4,8 +4,8 @@ import random
 import pytest
 
 from actors import geo
-from actors.management.commands.seed_demo import PointSampler
 from actors.models import Neighbourhood
+from demo.management.commands.seed_demo import PointSampler
 from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, offset
 
 

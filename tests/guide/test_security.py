@@ -52,6 +52,18 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_leaves_the_example_data_out():
+    """The demo app (seed_demo, seed_search_demo) is for development and demonstrations:
+    with the production settings its commands do not exist, unless DEMO_DATA=1."""
+    env = _production_env()
+    env.pop("DEMO_DATA", None)
+    result = _manage("seed_demo", "--count", "1", **{**env, "DEMO_DATA": "0"})
+    assert result.returncode != 0
+    assert "Unknown command: 'seed_demo'" in result.stderr
+    shown = _manage("help", "seed_demo", **{**env, "DEMO_DATA": "1"})
+    assert shown.returncode == 0, shown.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = _production_env()
     env["SECRET_KEY"] = ""

@@ -107,3 +107,16 @@ def test_make_chromium_waits_for_the_dpkg_lock(step):
         timeout=60,
     )
     assert f"apt-get -o DPkg::Lock::Timeout=600 {step}" in result.stdout
+
+
+def test_every_command_of_the_project_explains_itself():
+    """`manage.py help <command>` works for each of the project's commands (a "80 %" in a
+    help text made argparse fail on seed_demo)."""
+    from django.core.management import get_commands, load_command_class
+
+    ours = {"actors", "frontdesk", "partners", "opendata", "insights", "transit", "demo", "guide"}
+    commands = {name: app for name, app in get_commands().items() if app in ours}
+    assert "seed_demo" in commands and "load_neighbourhoods" in commands
+    for name, app in commands.items():
+        parser = load_command_class(app, name).create_parser("manage.py", name)
+        assert parser.format_help(), name

@@ -340,7 +340,10 @@ def test_a_search_error_is_explained_in_english(client, db):
 
 
 # Where the code that marks messages lives (tests and benchmarks mark none).
-CODE_FOLDERS = ["actors", "frontdesk", "guide", "insights", "opendata", "partners", "templates"]
+CODE_FOLDERS = [
+    "actors", "demo", "frontdesk", "guide", "insights", "opendata", "partners", "templates",
+    "transit",
+]  # fmt: skip
 FORMAT = re.compile(r"%\((\w+)\)([-#0 +]*\d*(?:\.\d+)?[sdif])")
 
 

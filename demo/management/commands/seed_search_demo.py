@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from actors import search as search_module
 from actors import territories
-from actors.management.commands.seed_demo import PointSampler
 from actors.models import Need, Neighbourhood, Structure
+from demo.management.commands.seed_demo import PointSampler
 from insights.models import Channel, MissedWord, RecordedSearch
 from insights.words import count_words, unmatched_words
 

@@ -329,7 +329,7 @@ class Command(BaseCommand):
             "--territory",
             default="",
             help=(
-                "commune (nom ou code INSEE) où placer la plupart des structures : 80 % dans "
+                "commune (nom ou code INSEE) où placer la plupart des structures : 80 %% dans "
                 "ses quartiers, le reste dans les autres communes de sa couche "
                 "(défaut : DEFAULT_TERRITORY)"
             ),
