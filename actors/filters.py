@@ -4,7 +4,7 @@ One django-filter FilterSet declares every query parameter (French names, so
 shareable URLs read naturally): its label, its choices, its default and bounds,
 and where the search form shows it. The results page renders its form from it
 (actors.searchform), the API validates with it and documents it in the OpenAPI
-schema (actors.api.search_parameters). Filters that narrow the list are applied by
+schema (actors.api.schema.search_parameters). Filters that narrow the list are applied by
 `.qs`; the origin parameters (lat, lon, adresse, depuis, rayon) only describe
 where distances are measured from, and are read by `actors.search`.
 """

@@ -1,7 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from actors import api, views
+from actors import views
+from actors.api import views as api
 
 app_name = "actors"
 

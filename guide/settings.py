@@ -312,7 +312,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Two fields named "kind": a structure's, and a search origin's (actors.api.ORIGIN).
+    # Two fields named "kind": a structure's, and a search origin's (actors.api.schema.ORIGIN).
     "ENUM_NAME_OVERRIDES": {
         "StructureKindEnum": "actors.enums.StructureKind",
         "OriginKindEnum": ["coordinates", "address", "desk", "neighbourhood"],

@@ -290,11 +290,11 @@ def test_the_page_and_the_api_show_the_same_professionals_and_permanences(client
 
 
 def test_a_list_page_gives_what_the_summary_serializer_documents(rf):
-    """The list's rows are written out (actors.api.summaries) for speed; the serializer
+    """The list's rows are written out (actors.api.serializers.summaries) for speed; the serializer
     documents them in the schema: both give the same, whatever the place lacks."""
     from django.utils import timezone
 
-    from actors.api import StructureSummarySerializer, summaries
+    from actors.api.serializers import StructureSummarySerializer, summaries
     from actors.models import Structure
 
     make_structure(
