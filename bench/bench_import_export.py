@@ -37,15 +37,20 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FORMATS = ["csv", "json", "geojson", "data-inclusion-structures", "data-inclusion-services"]
 
 
+# Names of the benchmark's databases (--databases): two runs side by side need two.
+NAME = "opendata_bench"
+
+
 def database_urls(backend):
     if backend == "sqlite":
+        slug = NAME.replace("_", "-")
         return (
-            "sqlite:////tmp/opendata-bench-source.sqlite3",
-            "sqlite:////tmp/opendata-bench-import.sqlite3",
+            f"sqlite:////tmp/{slug}-source.sqlite3",
+            f"sqlite:////tmp/{slug}-import.sqlite3",
         )
     return (
-        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench",
-        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench_import",
+        f"postgres://postgres@127.0.0.1:5432/guide_{NAME}",
+        f"postgres://postgres@127.0.0.1:5432/guide_{NAME}_import",
     )
 
 
@@ -230,12 +235,19 @@ def bench_data_inclusion(backend, count, anchor):
 
 
 def main():
+    global NAME
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", nargs="+")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--steps", default="csv,data-inclusion")
+    parser.add_argument(
+        "--databases",
+        default=NAME,
+        help="name of the benchmark's databases (guide_NAME on PostgreSQL, /tmp/NAME-*.sqlite3)",
+    )
     options = parser.parse_args()
+    NAME = options.databases
     if options.child:
         run_child(*options.child)
         return

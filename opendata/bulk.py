@@ -83,9 +83,9 @@ def update(model, instances, fields, *, user=None):
     _record_history(model, [as_row(instance) for instance in instances], "~", user)
 
 
-def insert_children(model, rows, *, parent, user=None):
+def insert_children(model, rows, *, parent, user=None, history=True):
     """Insert plain rows of a child model (their parents have no other children by now:
-    new, or emptied by delete_children), then their history rows.
+    new, or emptied by delete_children), then their history rows (`history`).
 
     The rows' ids are read back in id order, which is the order they were inserted in
     (a sequence, or SQLite's rowid, counts up row by row): only ids travel back, not
@@ -94,7 +94,7 @@ def insert_children(model, rows, *, parent, user=None):
     if not rows:
         return
     insert_rows(model, rows)
-    if not has_history(model):
+    if not (history and has_history(model)):
         return
     parents = list({row[parent] for row in rows})
     ids = sorted(pk for (pk,) in select_in(model, ["pk"], parent, parents))

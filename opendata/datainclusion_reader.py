@@ -117,6 +117,7 @@ REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # one string per producer, not one per record
 def source_of(producer):
     return f"{SOURCE_PREFIX}/{producer}"[:50]
 

@@ -261,7 +261,7 @@ class Importer:
         self.user = user
         self.batch_size = batch_size
         self.report = Report(dry_run=dry_run)
-        self.seen = {}  # key → record number: duplicates in the file
+        self.seen = collections.defaultdict(dict)  # source → {id or slug → record number}
         self.present = collections.defaultdict(set)  # source → source ids met in the file
         self.claimed = {}  # entry id → number of the record that changed it in this import
         self.refused = set()  # (source, id) of invalid records: their services are reported
@@ -385,16 +385,16 @@ class Importer:
     def _process(self, batch):
         valid = []
         for record in batch:
-            keyed = bool(record.source_id or record.slug)
-            if keyed and record.key in self.seen:
-                self._invalid(
-                    record,
-                    _("en double dans le fichier (déjà n° %(number)s)")
-                    % {"number": self.seen[record.key]},
-                )
-                continue
-            if keyed:
-                self.seen[record.key] = record.number
+            source, key = record.key
+            if key:
+                seen = self.seen[source]
+                if key in seen:
+                    self._invalid(
+                        record,
+                        _("en double dans le fichier (déjà n° %(number)s)") % {"number": seen[key]},
+                    )
+                    continue
+                seen[key] = record.number
             if self._no_newer(record):
                 self.report.unchanged += 1
                 continue
@@ -858,7 +858,7 @@ class Importer:
             if plan.structure.pk is not None:
                 self.written.add(plan.structure.pk)
             for source, source_id, updated in plan.new_sources + plan.source_dates:
-                self.index.by_source[(source, source_id)] = (plan.structure.pk, updated)
+                self.index.set_source_record(source, source_id, plan.structure.pk, updated)
 
     def _count(self, plan):
         if plan.new:
@@ -912,19 +912,32 @@ class Importer:
             StructureSource.objects.bulk_update(rows, ["source_updated_at"], batch_size=1000)
 
     def _replace(self, model, plans, rows_of):
-        """Replace the `model` rows of these plans' structures by rows_of(plan)."""
+        """Replace the `model` rows of these plans' structures by rows_of(plan).
+
+        The children of an entry this import creates get no history rows of their own:
+        the entry's "+" row and the import's report say when and from what it was made
+        (they were a third of the rows a first import wrote). What an import changes on
+        an existing entry is in its history, row by row.
+        """
         bulk.delete_children(
             model,
             parent="structure_id",
             ids=[p.structure.pk for p in plans if not p.new],
             user=self.user,
         )
-        bulk.insert_children(
-            model,
-            [{"structure_id": p.structure.pk, **row} for p in plans for row in rows_of(p)],
-            parent="structure_id",
-            user=self.user,
-        )
+        for new in (True, False):
+            bulk.insert_children(
+                model,
+                [
+                    {"structure_id": p.structure.pk, **row}
+                    for p in plans
+                    if p.new == new
+                    for row in rows_of(p)
+                ],
+                parent="structure_id",
+                user=self.user,
+                history=not new,
+            )
 
     def _replace_children(self, plans):
         self._replace(

@@ -14,7 +14,11 @@ agent's hand. A record is matched to an existing entry by, in order:
 Every entry's keys are held in memory for the whole import (a few tens of MB at
 100,000 entries): one query at the start instead of four per record, and the
 entries created by the import itself are found by the records after them.
+Source records are held by source, then id: no (source, id) tuple per entry, and
+each source's name once.
 """
+
+import sys
 
 from actors import geo
 from actors.enums import StructureKind
@@ -72,7 +76,7 @@ class MatchIndex:
     """Entries by source record, SIRET, name and address: entry ids, or a Pending."""
 
     def __init__(self):
-        self.by_source = {}  # (source, source_id) → (entry, source's date)
+        self.by_source = {}  # source → {source_id → (entry, source's date)}
         self.by_siret = {}
         # name key → (entry, lat, lon), or a list of them when several places share a name
         # (most names are unique: no list each, at 100,000 entries it counts).
@@ -81,8 +85,9 @@ class MatchIndex:
         rows = StructureSource.objects.values_list(
             "source", "source_id", "structure_id", "source_updated_at"
         )
+        dates = {}  # one datetime object per distinct date, not one per row
         for source, source_id, pk, updated in rows.iterator(chunk_size=10_000):
-            self.by_source[(source, source_id)] = (pk, updated)
+            self.set_source_record(source, source_id, pk, dates.setdefault(updated, updated))
         rows = Structure.objects.values_list(
             "pk", "name", "siret", "latitude", "longitude", "street", "postcode", "kind"
         )
@@ -99,11 +104,18 @@ class MatchIndex:
 
     def source_record(self, source, source_id):
         """(entry, source's date) of a known source record, or None."""
-        return self.by_source.get((source, source_id))
+        held = self.by_source.get(source)
+        return held.get(source_id) if held else None
+
+    def set_source_record(self, source, source_id, entry, updated):
+        held = self.by_source.get(source)
+        if held is None:
+            held = self.by_source[sys.intern(source)] = {}
+        held[source_id] = (entry, updated)
 
     def find(self, source, source_id, values):
         """(entry, how) for a record's source key and values; (None, "") if new."""
-        if source and (known := self.by_source.get((source, source_id))):
+        if source and (known := self.source_record(source, source_id)):
             return resolved(known[0]), "source"
         siret = values.get("siret")
         if siret and siret in self.by_siret:
@@ -124,7 +136,7 @@ class MatchIndex:
     def add(self, entry, source, source_id, structure, updated=None):
         """Register an entry (id or Pending) under a record's source key and its values."""
         if source:
-            self.by_source[(source, source_id)] = (entry, updated)
+            self.set_source_record(source, source_id, entry, updated)
         self._add_keys(
             entry,
             structure.name,

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from actors.enums import CoordinatesSource, HolidaysRule, Status
-from actors.models import OpeningException, Structure
+from actors.models import OpeningException, OpeningSlot, Structure
 from opendata import tabular
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
 from tests.factories import BREIL_CENTRE, make_structure
@@ -233,11 +233,18 @@ def test_imported_rows_go_through_the_history(tmp_path):
     created = cio.history.get()
     assert (created.history_type, created.history_change_reason) == ("+", "Import de données")
     assert created.name == cio.name
-    assert cio.opening_slots.first().history.count() == 1
+    # A new entry's hours are part of its creation: its "+" row and the import's report
+    # say it, not a history row per opening slot.
+    assert not OpeningSlot.history.exists()
 
-    run_import(write(tmp_path, [HEADER, GOOD.replace("02 61 91 20 01", "02 61 91 20 77")]))
+    changed = GOOD.replace("02 61 91 20 01", "02 61 91 20 77").replace("09:00-12:30", "09:30-12:30")
+    run_import(write(tmp_path, [HEADER, changed]))
 
     assert list(cio.history.values_list("history_type", "phone")) == [
         ("~", "+33261912077"),
         ("+", "+33261912001"),
     ]
+    # What an import changes on an existing entry is in its history, slot by slot.
+    slots = OpeningSlot.history.filter(structure_id=cio.pk)
+    assert set(slots.values_list("history_type", flat=True)) == {"+", "-"}
+    assert slots.filter(history_type="-").count() == slots.filter(history_type="+").count() == 10
