@@ -52,7 +52,7 @@ from actors.models import (
 from actors.models.structures import MANUAL
 
 from . import bulk, readahead
-from .matching import MatchIndex, Pending
+from .matching import MatchIndex, Pending, name_key
 from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
 
@@ -123,10 +123,19 @@ CHECKS = [
     )
     for name, attname in FIELDS
 ]  # fmt: skip
+CHECK_OF = {name: check for check in CHECKS for name in (check[0],)}
+_UNSET = object()
 # What a new entry holds before a record's values are set on it.
 _PROTOTYPE = Structure(kind=StructureKind.AUTRE)
 NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
 _PROTOTYPE_STATE = {k: v for k, v in vars(_PROTOTYPE).items() if k != "_state"}
+
+
+SearchParts = collections.namedtuple("SearchParts", "name kind city description")
+
+
+def _slug_base(name):
+    return slugify(name)[:200].strip("-") or "structure"
 
 
 def _new_structure():
@@ -308,6 +317,7 @@ class Importer:
                 services,
                 skip=self._no_newer,
                 skip_services=_known_services() if services is not None else None,
+                prepare=self.prepare,
             )
             records, services = ahead.records, ahead.services
         try:
@@ -402,6 +412,7 @@ class Importer:
             if record.errors:
                 self._invalid(record, " ; ".join(record.errors))
                 continue
+            self.prepare(record)
             valid.append(record)
         targets = self._targets(valid)
         current = self._load({entry for entry, _how in targets.values() if isinstance(entry, int)})
@@ -435,6 +446,7 @@ class Importer:
                     record.source_id,
                     plan.structure,
                     record.source_updated_at,
+                    record.derived["normalized"],
                 )
             else:
                 batch_plans[plan.structure.pk] = plan
@@ -462,7 +474,9 @@ class Importer:
             if not record.source:
                 targets[id(record)] = (by_slug.get(record.slug), "slug")
                 continue
-            targets[id(record)] = self.index.find(record.source, record.source_id, record.values)
+            targets[id(record)] = self.index.find(
+                record.source, record.source_id, record.values, record.derived["normalized"]
+            )
         return targets
 
     def _load(self, pks):
@@ -506,7 +520,10 @@ class Importer:
         self._locate(record, structure, current, before)
         self._assign_references(record, structure, related, plan)
         self._plan_children(record, structure, related, plan, kept)
-        structure.search_text = structure.compute_search_text()
+        parts, text = record.derived["search"]
+        if parts != (structure.name, structure.kind, structure.city, structure.description):
+            text = structure.compute_search_text()
+        structure.search_text = text
         self._track_sources(record, structure, plan, how, values)
         if not new:  # a new entry is written whole
             plan.fields = self._changed(structure, before)
@@ -650,43 +667,98 @@ class Importer:
         """
         errors = {}
         checked = record.checked
-        valid_values = self.valid_values
+        valid = record.derived["valid"]
         passed = []
-        for name, attname, field_, kind, extra in CHECKS:
+        for check in CHECKS:
+            name, attname = check[0], check[1]
             value = getattr(structure, attname)
-            if name in checked or (attname in before and value == before[attname]):
-                continue
-            if kind == "plain":
-                limit, blank = extra
-                if (
-                    type(value) is str
-                    and (value or blank)
-                    and (limit is None or len(value) <= limit)
-                ):
-                    continue
-            elif kind == "number":
-                if type(value) is float or (value is None and extra):
-                    continue
-            elif kind == "repeated" and (name, value) in valid_values:
-                continue
-            if field_.blank and value in field_.empty_values:
+            if (
+                name in checked
+                or valid.get(name, _UNSET) is value
+                or (attname in before and value == before[attname])
+            ):
                 continue
             try:
-                setattr(structure, attname, field_.clean(value, structure))
+                clean = self._clean_field(check, value, passed)
             except ValidationError as error:
                 errors[name] = error.error_list
                 continue
-            if kind == "repeated":
-                passed.append((name, value))
+            if clean is not value:
+                setattr(structure, attname, clean)
         try:
             structure.clean()
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
-        if len(valid_values) > 20_000:
-            valid_values.clear()
-        valid_values.update(passed)
+        self._remember_valid(passed)
+
+    def _clean_field(self, check, value, passed):
+        """The value as the field cleans it (ValidationError if it cannot), by the
+        shortcuts of _full_clean(); a repeated value that passed goes into `passed`."""
+        name, _attname, field_, kind, extra = check
+        if kind == "plain":
+            limit, blank = extra
+            if type(value) is str and (value or blank) and (limit is None or len(value) <= limit):
+                return value
+        elif kind == "number":
+            if type(value) is float or (value is None and extra):
+                return value
+        elif kind == "repeated" and (name, value) in self.valid_values:
+            return value
+        if field_.blank and value in field_.empty_values:
+            return value
+        # No model instance: a field's rules depend on its value alone (foreign keys are
+        # not among CHECKS, uniqueness is the importer's own check).
+        clean = field_.clean(value, None)
+        if kind == "repeated":
+            passed.append((name, value))
+        return clean
+
+    def _remember_valid(self, passed):
+        if len(self.valid_values) > 20_000:
+            self.valid_values.clear()
+        self.valid_values.update(passed)
+
+    def prepare(self, record):
+        """What a record's own values give, before any entry is looked at.
+
+        The field validation of each value (the valid ones are not validated again
+        while the entry holds them: a failing one is left to _full_clean, which sets it
+        aside), the search text, the normalised name and street for matching, the
+        slug's base, the neighbourhood of the position. It reads nothing from the
+        database: a large file's reader process (opendata.readahead) runs it while
+        this one writes, a small file's records get it here. Each piece is used only
+        while the entry holds the very values it was worked out from.
+        """
+        if record.derived is not None:
+            return
+        values = {**NEW_ENTRY, **record.on_create, **record.values}
+        valid, passed = {}, []
+        for name, value in list(record.values.items()) + list(record.on_create.items()):
+            check = CHECK_OF.get(name)
+            if check is None or name in record.checked:
+                continue
+            try:
+                clean = self._clean_field(check, value, passed)
+            except ValidationError:
+                continue
+            valid[name] = clean
+            if clean is not value:
+                for given in (record.values, record.on_create):
+                    if name in given:
+                        given[name] = clean
+        self._remember_valid(passed)
+        name, street = values["name"], values["street"]
+        parts = (name, values["kind"], values["city"], values["description"])
+        latitude, longitude = values["latitude"], values["longitude"]
+        record.derived = {
+            "valid": valid,
+            "search": (parts, Structure.compute_search_text(SearchParts(*parts))),
+            "normalized": {name: name_key(name), street: name_key(street)},
+            "slug": (name, _slug_base(name)),
+            "place": (latitude, longitude, self.locator.locate(latitude, longitude)),
+        }
 
     @property
     def taken_slugs(self):
@@ -708,7 +780,9 @@ class Importer:
                     }
                 )
         else:
-            base = slugify(structure.name)[:200].strip("-") or "structure"
+            name, base = record.derived["slug"]
+            if name != structure.name:
+                base = _slug_base(structure.name)
             wanted, n = base, 2
             while wanted in self.taken_slugs:
                 wanted, n = f"{base}-{n}", n + 1
@@ -764,9 +838,10 @@ class Importer:
             else:
                 structure.neighbourhood_is_manual = False
         if not structure.neighbourhood_is_manual:
-            structure.neighbourhood_id = self.locator.locate(
-                structure.latitude, structure.longitude
-            )
+            latitude, longitude, found = record.derived["place"]
+            if (latitude, longitude) != (structure.latitude, structure.longitude):
+                found = self.locator.locate(structure.latitude, structure.longitude)
+            structure.neighbourhood_id = found
         if record.parent_slug is not None:
             if not record.parent_slug:
                 structure.parent_id = None

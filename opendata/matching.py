@@ -29,12 +29,15 @@ MATCH_RADIUS_M = 50
 GENERIC_KINDS = {StructureKind.ASSOCIATION.value, StructureKind.AUTRE.value, ""}
 
 
-def name_key(name):
+def name_key(name, normalized=None):
+    """`normalized`: texts already normalised (text → normalize(text)), if any."""
+    if normalized and name in normalized:
+        return normalized[name]
     return normalize(name)
 
 
-def address_key(street, postcode):
-    street = normalize(street)
+def address_key(street, postcode, normalized=None):
+    street = name_key(street, normalized)
     return f"{street}|{postcode}" if street and postcode else ""
 
 
@@ -94,12 +97,12 @@ class MatchIndex:
         for pk, name, siret, lat, lon, street, postcode, kind in rows.iterator(chunk_size=10_000):
             self._add_keys(pk, name, siret, lat, lon, street, postcode, kind)
 
-    def _add_keys(self, entry, name, siret, lat, lon, street, postcode, kind):
+    def _add_keys(self, entry, name, siret, lat, lon, street, postcode, kind, normalized=None):
         if siret:
             self.by_siret.setdefault(siret, entry)
         if lat is not None and lon is not None:
-            _put(self.by_name, name_key(name), (entry, lat, lon))
-        if kind not in GENERIC_KINDS and (key := address_key(street, postcode)):
+            _put(self.by_name, name_key(name, normalized), (entry, lat, lon))
+        if kind not in GENERIC_KINDS and (key := address_key(street, postcode, normalized)):
             _put(self.by_address, key, (entry, kind))
 
     def source_record(self, source, source_id):
@@ -113,7 +116,7 @@ class MatchIndex:
             held = self.by_source[sys.intern(source)] = {}
         held[source_id] = (entry, updated)
 
-    def find(self, source, source_id, values):
+    def find(self, source, source_id, values, normalized=None):
         """(entry, how) for a record's source key and values; (None, "") if new."""
         if source and (known := self.source_record(source, source_id)):
             return resolved(known[0]), "source"
@@ -122,18 +125,19 @@ class MatchIndex:
             return resolved(self.by_siret[siret]), "siret"
         lat, lon = values.get("latitude"), values.get("longitude")
         if lat is not None and lon is not None:
-            for entry, entry_lat, entry_lon in _all(self.by_name, name_key(values.get("name"))):
+            key = name_key(values.get("name"), normalized)
+            for entry, entry_lat, entry_lon in _all(self.by_name, key):
                 if geo.haversine_m(lat, lon, entry_lat, entry_lon) <= MATCH_RADIUS_M:
                     return resolved(entry), "name"
         kind = values.get("kind", "")
-        key = address_key(values.get("street", ""), values.get("postcode", ""))
+        key = address_key(values.get("street", ""), values.get("postcode", ""), normalized)
         if key and kind not in GENERIC_KINDS:
             for entry, entry_kind in _all(self.by_address, key):
                 if entry_kind == kind:
                     return resolved(entry), "address"
         return None, ""
 
-    def add(self, entry, source, source_id, structure, updated=None):
+    def add(self, entry, source, source_id, structure, updated=None, normalized=None):
         """Register an entry (id or Pending) under a record's source key and its values."""
         if source:
             self.set_source_record(source, source_id, entry, updated)
@@ -146,4 +150,5 @@ class MatchIndex:
             structure.street,
             structure.postcode,
             structure.kind,
+            normalized,
         )

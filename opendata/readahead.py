@@ -26,7 +26,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from django.utils.translation import gettext as _
 
-from .records import ImportFileError
+from .records import ImportFileError, Skipped
 
 BATCH = 500
 # Batches the reader may hold ready, pickled, beyond what the pipe holds (~1 MB each):
@@ -44,10 +44,12 @@ def available():
 class ReadAhead:
     """The records (and service records) of an import, read in a forked process."""
 
-    def __init__(self, records, services=None, *, skip=None, skip_services=None):
+    def __init__(self, records, services=None, *, skip=None, skip_services=None, prepare=None):
         self._receive, send = multiprocessing.Pipe(duplex=False)
         self._process = multiprocessing.get_context("fork").Process(
-            target=_read, args=(send, records, services, skip, skip_services), daemon=True
+            target=_read,
+            args=(send, records, services, skip, skip_services, prepare),
+            daemon=True,
         )
         self._process.start()
         send.close()
@@ -85,10 +87,11 @@ class ReadAhead:
         self._receive.close()
 
 
-def _read(send, records, services, skip, skip_services):
+def _read(send, records, services, skip, skip_services, prepare):
     """In the forked process: every item of both iterables, completed, in batches
     (but those `skip` and `skip_services` say are unchanged), handed to a thread that
-    writes them to the pipe while the next ones are read."""
+    writes them to the pipe while the next ones are read. `prepare` is then called on
+    each completed record of the first (Importer.prepare)."""
     outbox = queue.Queue(maxsize=AHEAD)
     sender = threading.Thread(target=_send, args=(send, outbox), daemon=True)
     sender.start()
@@ -97,11 +100,15 @@ def _read(send, records, services, skip, skip_services):
         outbox.put(bytes(ForkingPickler.dumps((kind, payload))))
 
     try:
-        for items, skipped in ((records, skip), (services, skip_services)):
+        for items, skipped, then in ((records, skip, prepare), (services, skip_services, None)):
             batch = []
             for item in items or ():
-                if getattr(item, "pending", None) is not None and not (skipped and skipped(item)):
+                if isinstance(item, Skipped) or (skipped and skipped(item)):
+                    pass
+                else:
                     item.complete()
+                    if then is not None and not item.errors:
+                        then(item)
                 batch.append(item)
                 if len(batch) >= BATCH:
                     post("items", batch)

@@ -101,6 +101,9 @@ class Record:
     # asks for it (complete()): an unchanged record then costs nothing more.
     # (function, raw record): complete() calls function(record, raw).
     pending: tuple | None = None
+    # What the record's own values give, worked out ahead (Importer.prepare, in the
+    # reader process when there is one): valid values, search text, keys, slug, place.
+    derived: dict | None = None
 
     def complete(self):
         if self.pending is not None:
