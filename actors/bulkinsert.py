@@ -81,7 +81,9 @@ def insert_rows(model, rows):
     def copied(row):
         return [NULL if value is None else value for value in prepared(row)]
 
-    with connection.cursor() as cursor:
+    # Raw calls below: their errors made Django's (DatabaseError, IntegrityError…), as the
+    # ORM's are, so that callers can catch them.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if copying:
             # COPY is several times faster than INSERT on PostgreSQL.
             buffer = io.StringIO()

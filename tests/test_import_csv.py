@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from actors.enums import CoordinatesSource, HolidaysRule, Status
 from actors.models import OpeningException, OpeningSlot, Structure
 from opendata import tabular
+from opendata.importer import Importer
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
-from tests.factories import BREIL_CENTRE, make_structure
+from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +249,27 @@ def test_imported_rows_go_through_the_history(tmp_path):
     slots = OpeningSlot.history.filter(structure_id=cio.pk)
     assert set(slots.values_list("history_type", flat=True)) == {"+", "-"}
     assert slots.filter(history_type="-").count() == slots.filter(history_type="+").count() == 10
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(tmp_path, monkeypatch):
+    """Rows are validated before they are written, and the database has the last word: a
+    batch it refuses is written again one row at a time, so only that row is lost."""
+    make_structure(name="Maison fictive", slug="maison-fictive", at=ILE_DE_NANTES)
+    # As if another agent had taken the slug after the import had read the slugs in use.
+    monkeypatch.setattr(Importer, "taken_slugs", property(lambda self: set()))
+    header = "source;identifiant_source;nom;type;adresse;code_postal;commune;latitude;longitude"
+    rows = [
+        f"essai;{n};{name};autre;{n} voie fictive des Essais;44300;Nantes;{LAT};{LON + n / 1000}"
+        for n, name in enumerate(["Lieu fictif un", "Maison fictive", "Lieu fictif trois"], 1)
+    ]
+
+    out = run_import(write(tmp_path, [header, *rows]))
+
+    assert "2 créée(s)" in out and "1 invalide(s)" in out
+    assert "n° 3 (Maison fictive) : refusée par la base de données" in out
+    assert set(Structure.objects.values_list("name", flat=True)) == {
+        "Maison fictive",
+        "Lieu fictif un",
+        "Lieu fictif trois",
+    }
+    assert Structure.objects.filter(name="Maison fictive").count() == 1
