@@ -34,18 +34,38 @@ class _Null(int):
 NULL = _Null()
 
 
-def insertable_fields(model):
-    """The columns a row gives: every concrete field but the primary key and generated ones."""
-    return [f for f in model._meta.concrete_fields if not (f.primary_key or f.generated)]
+def insertable_fields(model, with_pk=False):
+    """The columns a row gives: every concrete field but generated ones, and the primary
+    key unless the rows carry theirs (`with_pk`)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not ((f.primary_key and not with_pk) or f.generated)
+    ]
 
 
-def insert_rows(model, rows):
-    """Insert attname → value dicts (missing fields take their default)."""
+def allocate_ids(model, count):
+    """Primary keys for `count` rows about to be inserted, from the table's own sequence
+    (PostgreSQL), so that nothing has to read them back; None on other databases."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or not count:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def insert_rows(model, rows, *, with_pk=False):
+    """Insert attname → value dicts (missing fields take their default); `with_pk`: the
+    rows carry their primary key (allocate_ids)."""
     if not rows:
         return
     # The real wrapper, not the `connection` proxy: one attribute lookup per value counts.
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = insertable_fields(model)
+    fields = insertable_fields(model, with_pk)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     pairs = [(f.attname, f.get_default()) for f in fields]

@@ -57,6 +57,9 @@ from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
 
 BATCH_SIZE = 1000
+# Entries (or services) written past which the planner's statistics are renewed before
+# the import queries what it wrote (opendata.bulk.analyze).
+ANALYZE_AFTER = 5000
 # Fields compared to tell "updated" from "unchanged" (timestamps aside).
 TRACKED = [
     f.attname
@@ -368,6 +371,16 @@ class Importer:
         if batch:
             self._process(batch)
         self._resolve_deferred_parents()
+        if self.report.created + self.report.updated >= ANALYZE_AFTER:
+            bulk.analyze(
+                [
+                    Structure,
+                    StructureSource,
+                    OpeningSlot,
+                    OpeningException,
+                    *(getattr(Structure, name).through for name in RELATIONS),
+                ]
+            )
 
     # --- Report helpers -----------------------------------------------------------------------
 

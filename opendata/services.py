@@ -13,12 +13,13 @@ import collections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import insert_rows, select_in
+from actors.bulkinsert import allocate_ids, insert_rows, select_in
 from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
+from . import bulk
 from .datainclusion_reader import SOURCE_PREFIX
-from .importer import StrictAbort
+from .importer import ANALYZE_AFTER, StrictAbort
 from .records import Problem
 
 BATCH_SIZE = 2000
@@ -76,6 +77,16 @@ class ServiceWriter:
                     known = self.importer.index.source_record(source, source_id)
                     if known and isinstance(known[0], int):
                         self.touched.add(known[0])
+        if self.report.services["created"] + self.report.services["updated"] >= ANALYZE_AFTER:
+            bulk.analyze(
+                [
+                    Service,
+                    Service.needs.through,
+                    Service.publics.through,
+                    Structure.needs.through,
+                    Structure.publics.through,
+                ]
+            )
         self._remove_stale()
         self._serve_needs()
 
@@ -221,7 +232,14 @@ class ServiceWriter:
         now = timezone.now()
         for row in rows:
             row["updated_at"] = now
-        insert_rows(Service, rows)
+        self.report.services["created"] += len(rows)
+        ids = allocate_ids(Service, len(rows))
+        if ids is not None:
+            for row, pk in zip(rows, ids, strict=True):
+                row["id"] = row["pk"] = pk
+            insert_rows(Service, rows, with_pk=True)
+            return
+        insert_rows(Service, rows)  # SQLite: read back by (source, id)
         by_source = collections.defaultdict(list)
         for row in rows:
             by_source[row["source"]].append(row["source_id"])
@@ -234,7 +252,6 @@ class ServiceWriter:
                 ids[(source, source_id)] = pk
         for row in rows:
             row["pk"] = ids[(row["source"], row["source_id"])]
-        self.report.services["created"] += len(rows)
 
     def _existing(self, records):
         """(source, id) → (Service, need ids, public ids) of these records' services."""
