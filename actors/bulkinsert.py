@@ -11,7 +11,9 @@ import csv
 import io
 import json
 import operator
+import queue
 import sqlite3
+import threading
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -94,42 +96,136 @@ def insert_rows(model, rows, *, with_pk=False):
             value = values[index]
             if value is not None:
                 if value not in memo:
-                    memo[value] = f.get_db_prep_save(value, connection)
+                    value_ = f.get_db_prep_save(value, connection)
+                    memo[value] = str(value_) if copying else value_
                 values[index] = memo[value]
         return values
 
     def copied(row):
         return [NULL if value is None else value for value in prepared(row)]
 
-    # Raw calls below: their errors made Django's (DatabaseError, IntegrityError…), as the
-    # ORM's are, so that callers can catch them.
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        if copying:
-            # COPY is several times faster than INSERT on PostgreSQL.
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-            writer.writerows(map(copied, rows))
-            buffer.seek(0)
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
-            return
+    if copying:
+        # COPY is several times faster than INSERT on PostgreSQL.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        writer.writerows(map(copied, rows))
+        buffer.seek(0)
+        sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        statements = [(sql, buffer)]
+    else:
         per_statement = max(1, min(BATCH, 30_000 // len(fields)))
         row_sql = "(" + ", ".join(["?"] * len(fields)) + ")"
-        statements = {}
-        # sqlite3's own execute, with its own placeholders: Django's wrapper would rewrite
-        # every statement of a thousand rows with a regular expression first.
-        execute = sqlite3.Cursor.execute
+        sql = {}
+        statements = []
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            if len(chunk) not in statements:
+            if len(chunk) not in sql:
                 values = ", ".join([row_sql] * len(chunk))
-                statements[len(chunk)] = f"INSERT INTO {table} ({columns}) VALUES {values}"
-            execute(
-                cursor.cursor,
-                statements[len(chunk)],
-                [value for row in chunk for value in prepared(row)],
+                sql[len(chunk)] = f"INSERT INTO {table} ({columns}) VALUES {values}"
+            statements.append(
+                (sql[len(chunk)], [value for row in chunk for value in prepared(row)])
             )
+    behind = getattr(connection, "write_behind", None)
+    if behind is not None:
+        behind.submit(statements)
+        return
+    # Raw calls: their errors made Django's (DatabaseError, IntegrityError…), as the ORM's
+    # are, so that callers can catch them.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        _execute(cursor.cursor, copying, statements)
+
+
+def _execute(cursor, copying, statements):
+    """Run prepared statements on a raw cursor: COPY with its data, or INSERTs with their
+    parameters (sqlite3's own execute, with its own placeholders: Django's wrapper would
+    rewrite every statement of a thousand rows with a regular expression first)."""
+    for sql, data in statements:
+        if copying:
+            cursor.copy_expert(sql, data)
+        else:
+            sqlite3.Cursor.execute(cursor, sql, data)
+
+
+class WriteBehind:
+    """Bulk inserts run by a second thread, on the same connection, while this one goes on.
+
+    An import spends much of its time waiting for the database to write what it
+    prepared: COPY, its indexes and its foreign keys' checks run in the PostgreSQL
+    server while the importing process sits idle. Within this context, insert_rows()
+    prepares its rows here and hands the statements to a thread that runs them on the
+    same connection (psycopg2 and sqlite3 let other threads run while they wait), so
+    the next batch is prepared meanwhile.
+
+    Every other statement through Django's cursor first waits for the inserts queued
+    before it (an execute wrapper), so statements run in the order they were made and
+    reads see what was written; the first error of a queued insert is raised there,
+    as Django's DatabaseError, and the inserts queued after it are dropped. `wait()`
+    is that barrier, on demand. Leaving the context waits for the rest (or, on an
+    exception, for the statement in progress only): use it inside the transaction,
+    `with transaction.atomic(), WriteBehind(): …`, never around its commit.
+    """
+
+    def __init__(self, using=DEFAULT_DB_ALIAS, depth=16):
+        self.connection = connections[using]
+        self.queue = queue.Queue(maxsize=depth)
+        self.error = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name="write-behind", daemon=True)
+        self._barrier = None
+
+    def __enter__(self):
+        self.connection.ensure_connection()
+        self.thread.start()
+        self._barrier = self.connection.execute_wrapper(self._wait_first)
+        self._barrier.__enter__()
+        self.connection.write_behind = self
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        self.connection.write_behind = None
+        self._barrier.__exit__(exc_type, exc, traceback)
+        self.stopping = exc_type is not None
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None:
+            self._raise()
+
+    def submit(self, statements):
+        self.queue.put(statements)
+
+    def wait(self):
+        """Once every queued insert is written; raises the first one's error, if any."""
+        self.queue.join()
+        self._raise()
+
+    def _wait_first(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def _raise(self):
+        error, self.error = self.error, None
+        if error is not None:
+            with self.connection.wrap_database_errors:
+                raise error
+
+    def _run(self):
+        copying = self.connection.vendor == "postgresql"
+        raw = self.connection.connection
+        while True:
+            statements = self.queue.get()
+            try:
+                if statements is None:
+                    return
+                if self.error is None and not self.stopping:
+                    cursor = raw.cursor()
+                    try:
+                        _execute(cursor, copying, statements)
+                    finally:
+                        cursor.close()
+            except BaseException as error:  # noqa: BLE001 (raised in the importing thread)
+                self.error = error
+            finally:
+                self.queue.task_done()
 
 
 def select_in(model, columns, column, values, *, where=None, chunk=900):

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from django.apps import apps as django_apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import insert_rows
+from actors.bulkinsert import WriteBehind, insert_rows
 from actors.enums import CoordinatesSource, ExceptionKind, Status, StructureKind
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import (
@@ -283,6 +283,8 @@ class Importer:
         self.geocoder_down = False
         self.valid_values = set()  # (field name, value) pairs that passed validation
         self.related = {}  # entry id → Related, for the batch being planned
+        self.writes = None  # WriteBehind, while an import writes through one
+        self._in_flight = None  # (savepoint, plans) of the batch written last
         self._taken_slugs = None
 
     # --- Entry point ------------------------------------------------------------------------
@@ -324,7 +326,7 @@ class Importer:
             )
             records, services = ahead.records, ahead.services
         try:
-            with transaction.atomic():
+            with transaction.atomic(), self._writing():
                 try:
                     self._consume(records or ())
                     if services is not None:
@@ -352,6 +354,27 @@ class Importer:
             self._report_missing()
         return self.report
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """Inserts written behind (actors.bulkinsert.WriteBehind): while the database
+        writes a batch — PostgreSQL's server in its own process, SQLite's engine in a
+        thread of this one, which lets go of the interpreter meanwhile — this thread
+        plans the next.
+
+        On PostgreSQL, foreign keys are then checked as each insert runs (SET
+        CONSTRAINTS ALL IMMEDIATE), while this process goes on, instead of all at the
+        commit, where nothing else can be done: the same checks, and a row they refuse
+        is refused with its batch, which is then written again record by record.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with WriteBehind() as self.writes:
+            try:
+                yield
+            finally:
+                self.writes = None
+
     def _consume(self, records):
         batch = []
         for item in records:
@@ -370,6 +393,7 @@ class Importer:
                 batch = []
         if batch:
             self._process(batch)
+        self._settle()
         self._resolve_deferred_parents()
         if self.report.created + self.report.updated >= ANALYZE_AFTER:
             bulk.analyze(
@@ -916,35 +940,72 @@ class Importer:
     # --- Writing ---------------------------------------------------------------------------------
 
     def _write(self, plans):
+        """Write a batch in its own savepoint, released when the next batch is written.
+
+        Under write-behind (PostgreSQL) the batch's inserts may still be running when
+        this returns: the next batch is planned meanwhile, and _settle() waits for them
+        first. If the database refuses the batch, it is written again one record per
+        savepoint: the others still go in, the culprit is reported.
+        """
+        self._settle()
         if not plans:
             return
+        sid = transaction.savepoint()
         try:
-            with transaction.atomic():
-                self._save(plans)
+            self._save(plans)
         except DatabaseError:
-            # Find the culprit: one savepoint per record, the others still go in.
-            for plan in plans:
-                if plan.new:
-                    plan.structure.pk = None
-                    plan.structure._state.adding = True
-                try:
-                    with transaction.atomic():
-                        self._save([plan])
-                except DatabaseError as error:
-                    self._invalid(
-                        plan.record,
-                        _("refusée par la base de données : %(error)s") % {"error": error},
-                    )
-                else:
-                    self._count(plan)
-        else:
-            for plan in plans:
-                self._count(plan)
+            self._one_by_one(sid, plans)
+            return
+        # Its entries have their ids: the next records find them by id, not by plan.
+        self._registered(plans)
+        self._in_flight = (sid, plans)
+
+    def _settle(self):
+        """The batch written last: its inserts done, its savepoint released (or redone)."""
+        if self._in_flight is None:
+            return
+        sid, plans = self._in_flight
+        self._in_flight = None
+        try:
+            if self.writes is not None:
+                self.writes.wait()
+        except DatabaseError:
+            self._one_by_one(sid, plans)
+            return
+        transaction.savepoint_commit(sid)
         for plan in plans:
-            if plan.pending is not None and plan.structure.pk is not None:
-                plan.pending.written(plan.structure.pk)
-            if plan.structure.pk is not None:
+            self._count(plan)
+            self.written.add(plan.structure.pk)
+
+    def _one_by_one(self, sid, plans):
+        """The batch refused: written again one record per savepoint to find the culprit."""
+        transaction.savepoint_rollback(sid)
+        transaction.savepoint_commit(sid)
+        for plan in plans:
+            if plan.new:
+                plan.structure.pk = None
+                plan.structure._state.adding = True
+            try:
+                with transaction.atomic():
+                    self._save([plan])
+            except DatabaseError as error:
+                plan.structure.pk = None if plan.new else plan.structure.pk
+                self._invalid(
+                    plan.record,
+                    _("refusée par la base de données : %(error)s") % {"error": error},
+                )
+            else:
+                self._count(plan)
                 self.written.add(plan.structure.pk)
+        self._registered(plans)
+
+    def _registered(self, plans):
+        """The index learns the ids of these plans' entries."""
+        for plan in plans:
+            if plan.structure.pk is None:
+                continue
+            if plan.pending is not None:
+                plan.pending.written(plan.structure.pk)
             for source, source_id, updated in plan.new_sources + plan.source_dates:
                 self.index.set_source_record(source, source_id, plan.structure.pk, updated)
 

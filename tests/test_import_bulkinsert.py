@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from actors.bulkinsert import insert_rows, select_in
+from actors.bulkinsert import WriteBehind, insert_rows, select_in
 from actors.enums import ExceptionKind
 from actors.models import OpeningException, Structure
 from tests.factories import make_structure
@@ -110,3 +110,56 @@ def test_a_refused_row_is_a_django_database_error():
     row = {"structure_id": structure.pk, "starts_on": datetime.date(2027, 1, 2)}
     with pytest.raises(DatabaseError), transaction.atomic():
         insert_rows(OpeningException, [{**row, "ends_on": datetime.date(2027, 1, 1)}])
+
+
+def exception_rows(structure, days, label="congés"):
+    first = datetime.date(2027, 3, 1)
+    return [
+        {
+            "structure_id": structure.pk,
+            "starts_on": first + datetime.timedelta(days=n),
+            "ends_on": first + datetime.timedelta(days=n),
+            "label": label,
+        }
+        for n in days
+    ]
+
+
+def test_written_behind_inserts_are_seen_by_the_next_statement_in_their_order():
+    structure = make_structure()
+    with transaction.atomic(), WriteBehind():
+        insert_rows(OpeningException, exception_rows(structure, range(3)))
+        insert_rows(OpeningException, exception_rows(structure, range(3, 5), label="travaux"))
+        # Any statement waits for the inserts queued before it.
+        assert OpeningException.objects.filter(structure=structure).count() == 5
+        insert_rows(OpeningException, exception_rows(structure, range(5, 6)))
+    # Leaving the context waits for the rest.
+    assert list(OpeningException.objects.order_by("starts_on").values_list("label", flat=True)) == [
+        "congés"
+    ] * 3 + ["travaux"] * 2 + ["congés"]
+
+
+def test_a_refused_insert_written_behind_is_raised_at_the_next_statement_then_forgotten():
+    structure = make_structure()
+    bad = {**exception_rows(structure, [0])[0], "ends_on": datetime.date(2027, 1, 1)}
+    with transaction.atomic(), WriteBehind() as behind:
+        sid = transaction.savepoint()
+        insert_rows(OpeningException, [bad])
+        insert_rows(OpeningException, exception_rows(structure, [1]))  # dropped: same batch
+        with pytest.raises(DatabaseError):
+            behind.wait()
+        transaction.savepoint_rollback(sid)
+        # The error was raised once: the import goes on with the next batch.
+        insert_rows(OpeningException, exception_rows(structure, [2]))
+        assert OpeningException.objects.count() == 1
+    assert OpeningException.objects.get().starts_on == datetime.date(2027, 3, 3)
+
+
+def test_leaving_on_an_exception_stops_the_thread_and_writes_nothing_more():
+    structure = make_structure()
+    with pytest.raises(RuntimeError), transaction.atomic(), WriteBehind() as behind:
+        insert_rows(OpeningException, exception_rows(structure, range(2)))
+        raise RuntimeError("le fichier s'arrête là")
+    assert not behind.thread.is_alive()
+    assert not OpeningException.objects.exists()
+    assert getattr(connection, "write_behind", None) is None

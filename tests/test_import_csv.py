@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from actors.enums import CoordinatesSource, HolidaysRule, Status
-from actors.models import OpeningException, OpeningSlot, Structure
-from opendata import tabular
+from actors.models import OpeningException, OpeningSlot, Structure, StructureSource
+from opendata import formats, tabular
 from opendata.importer import Importer
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
 from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_structure
@@ -251,9 +251,13 @@ def test_imported_rows_go_through_the_history(tmp_path):
     assert slots.filter(history_type="-").count() == slots.filter(history_type="+").count() == 10
 
 
-def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch_size", [1000, 1])
+def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(
+    tmp_path, monkeypatch, batch_size
+):
     """Rows are validated before they are written, and the database has the last word: a
-    batch it refuses is written again one row at a time, so only that row is lost."""
+    batch it refuses is written again one row at a time, so only that row is lost — also
+    when the refusal is found while the next batch is being written (batches of one)."""
     make_structure(name="Maison fictive", slug="maison-fictive", at=ILE_DE_NANTES)
     # As if another agent had taken the slug after the import had read the slugs in use.
     monkeypatch.setattr(Importer, "taken_slugs", property(lambda self: set()))
@@ -262,14 +266,17 @@ def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(tmp_path, m
         f"essai;{n};{name};autre;{n} voie fictive des Essais;44300;Nantes;{LAT};{LON + n / 1000}"
         for n, name in enumerate(["Lieu fictif un", "Maison fictive", "Lieu fictif trois"], 1)
     ]
+    path = write(tmp_path, [header, *rows])
 
-    out = run_import(write(tmp_path, [header, *rows]))
+    with path.open("rb") as raw:
+        report = Importer(batch_size=batch_size).run(formats.records("csv", raw))
 
-    assert "2 créée(s)" in out and "1 invalide(s)" in out
-    assert "n° 3 (Maison fictive) : refusée par la base de données" in out
+    assert (report.created, report.invalid) == (2, 1)
+    assert "n° 3 (Maison fictive) : refusée par la base de données" in str(report.problems[0])
     assert set(Structure.objects.values_list("name", flat=True)) == {
         "Maison fictive",
         "Lieu fictif un",
         "Lieu fictif trois",
     }
     assert Structure.objects.filter(name="Maison fictive").count() == 1
+    assert StructureSource.objects.filter(source="essai").count() == 2
