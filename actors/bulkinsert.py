@@ -60,6 +60,26 @@ def allocate_ids(model, count):
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
+class IdPool:
+    """allocate_ids() by blocks, for an import's many batches: one query per `block` rows
+    (a query waits for the inserts written behind before it). Ids taken and not used
+    are only a gap in the sequence, as a rolled-back insert leaves."""
+
+    def __init__(self, block=10_000):
+        self.block = block
+        self.free = {}
+
+    def take(self, model, count):
+        free = self.free.setdefault(model, [])
+        if len(free) < count:
+            fresh = allocate_ids(model, max(count - len(free), self.block))
+            if fresh is None:
+                return None
+            free.extend(fresh)
+        taken, self.free[model] = free[:count], free[count:]
+        return taken
+
+
 def insert_rows(model, rows, *, with_pk=False):
     """Insert attname → value dicts (missing fields take their default); `with_pk`: the
     rows carry their primary key (allocate_ids)."""

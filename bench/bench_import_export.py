@@ -198,9 +198,9 @@ def bench(backend, count):
     started = time.perf_counter()
     prepare(source, count)
     print(f"[{backend}] seeded {count} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    csv_path = f"/tmp/opendata-bench-{backend}.csv"
+    csv_path = f"/tmp/{NAME.replace('_', '-')}-{backend}.csv"
     for format in FORMATS:
-        output = csv_path if format == "csv" else f"/tmp/opendata-bench-{backend}.{format}"
+        output = csv_path if format == "csv" else csv_path.replace(".csv", f".{format}")
         measure = child(source, "export", format, output)
         size_mb = os.path.getsize(output) / 1e6
         rows.append((backend, f"export {format} (command)", measure, f"{size_mb:.0f} MB"))

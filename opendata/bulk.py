@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors import geo
-from actors.bulkinsert import allocate_ids, insert_rows, select_in
+from actors.bulkinsert import IdPool, insert_rows, select_in
 
 BATCH = 1000
 
@@ -54,8 +54,9 @@ def _record_history(model, rows, kind, user):
     insert_rows(model.history.model, [{**row, **given} for row in rows])
 
 
-def create(model, instances, *, key, user=None):
-    """Insert new instances, then give them their primary keys (found by a unique `key`)."""
+def create(model, instances, *, key, user=None, ids=None):
+    """Insert new instances with their primary keys: taken from `ids` (an IdPool) where the
+    database allows, else read back by a unique `key`."""
     if not instances:
         return
     now = timezone.now()
@@ -69,7 +70,7 @@ def create(model, instances, *, key, user=None):
             setattr(instance, attname, now)
     rows = [as_row(instance) for instance in instances]
     pk = model._meta.pk.attname
-    ids = allocate_ids(model, len(rows))
+    ids = (ids or IdPool(block=0)).take(model, len(rows))
     if ids is None:  # SQLite: read back by the unique key
         insert_rows(model, rows)
         pks = dict(select_in(model, [key, "pk"], key, [row[key] for row in rows]))

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import WriteBehind, insert_rows
+from actors.bulkinsert import IdPool, WriteBehind, insert_rows
 from actors.enums import CoordinatesSource, ExceptionKind, Status, StructureKind
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import (
@@ -284,6 +284,7 @@ class Importer:
         self.valid_values = set()  # (field name, value) pairs that passed validation
         self.related = {}  # entry id → Related, for the batch being planned
         self.writes = None  # WriteBehind, while an import writes through one
+        self.ids = IdPool()  # primary keys of new rows, where the database gives them ahead
         self._in_flight = None  # (savepoint, plans) of the batch written last
         self._taken_slugs = None
 
@@ -1021,7 +1022,7 @@ class Importer:
         now = timezone.now()
         created = [p.structure for p in plans if p.new]
         changed = [p for p in plans if not p.new and p.changes_entry]
-        bulk.create(Structure, created, key="slug", user=self.user)
+        bulk.create(Structure, created, key="slug", user=self.user, ids=self.ids)
         if changed:
             for plan in changed:
                 plan.structure.updated_at = now

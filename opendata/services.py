@@ -13,7 +13,7 @@ import collections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import allocate_ids, insert_rows, select_in
+from actors.bulkinsert import insert_rows, select_in
 from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
@@ -233,7 +233,7 @@ class ServiceWriter:
         for row in rows:
             row["updated_at"] = now
         self.report.services["created"] += len(rows)
-        ids = allocate_ids(Service, len(rows))
+        ids = self.importer.ids.take(Service, len(rows))
         if ids is not None:
             for row, pk in zip(rows, ids, strict=True):
                 row["id"] = row["pk"] = pk
