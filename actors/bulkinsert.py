@@ -80,15 +80,23 @@ class IdPool:
         return taken
 
 
-def insert_rows(model, rows, *, with_pk=False):
+def insert_rows(model, rows, *, with_pk=False, columns=None):
     """Insert attname → value dicts (missing fields take their default); `with_pk`: the
-    rows carry their primary key (allocate_ids)."""
+    rows carry their primary key (allocate_ids).
+
+    Or tuples of the attnames in `columns`, which must then be every column the table
+    needs: no dict per row, for the millions of rows of relations and opening slots.
+    """
     if not rows:
         return
     # The real wrapper, not the `connection` proxy: one attribute lookup per value counts.
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = insertable_fields(model, with_pk)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    if columns is None:
+        fields = insertable_fields(model, with_pk)
+    else:
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        fields = [by_attname[attname] for attname in columns]
+    column_list = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     pairs = [(f.attname, f.get_default()) for f in fields]
     # Dates and times need the backend's adaptation, memoised (they repeat a lot).
@@ -107,9 +115,9 @@ def insert_rows(model, rows, *, with_pk=False):
     pick = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     copying = connection.vendor == "postgresql"
 
-    def prepared(row):
+    def adapt(row):
         # Two C-level steps (merge, pick) rather than a .get() per field: millions of rows.
-        values = list(pick({**defaults, **row}))
+        values = list(pick({**defaults, **row})) if columns is None else list(row)
         for index, encoder in as_json:
             values[index] = json.dumps(values[index], cls=encoder, ensure_ascii=False)
         for index, f, memo in adapted:
@@ -121,8 +129,15 @@ def insert_rows(model, rows, *, with_pk=False):
                 values[index] = memo[value]
         return values
 
+    # Tuples of plain values (ids, numbers, text) need nothing done per row.
+    plain = columns is not None and not (adapted or as_json)
+    prepared = (lambda row: row) if plain else adapt
+
     def copied(row):
         return [NULL if value is None else value for value in prepared(row)]
+
+    if plain and not any(f.null for f in fields):
+        copied = prepared
 
     if copying:
         # COPY is several times faster than INSERT on PostgreSQL.
@@ -130,7 +145,7 @@ def insert_rows(model, rows, *, with_pk=False):
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerows(map(copied, rows))
         buffer.seek(0)
-        sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         statements = [(sql, buffer)]
     else:
         per_statement = max(1, min(BATCH, 30_000 // len(fields)))
@@ -141,7 +156,7 @@ def insert_rows(model, rows, *, with_pk=False):
             chunk = rows[start : start + per_statement]
             if len(chunk) not in sql:
                 values = ", ".join([row_sql] * len(chunk))
-                sql[len(chunk)] = f"INSERT INTO {table} ({columns}) VALUES {values}"
+                sql[len(chunk)] = f"INSERT INTO {table} ({column_list}) VALUES {values}"
             statements.append(
                 (sql[len(chunk)], [value for row in chunk for value in prepared(row)])
             )

@@ -1061,52 +1061,59 @@ class Importer:
                 row.source_updated_at = updates[row.source_id]
             StructureSource.objects.bulk_update(rows, ["source_updated_at"], batch_size=1000)
 
-    def _replace(self, model, plans, rows_of):
-        """Replace the `model` rows of these plans' structures by rows_of(plan).
+    def _replace(self, model, plans, columns, rows_of):
+        """Replace the `model` rows of these plans' structures by rows_of(plan): tuples
+        of `columns`.
 
         The children of an entry this import creates get no history rows of their own:
         the entry's "+" row and the import's report say when and from what it was made
-        (they were a third of the rows a first import wrote). What an import changes on
+        (they were a sixth of the rows a first import wrote). What an import changes on
         an existing entry is in its history, row by row.
         """
+        columns = ("structure_id", *columns)
         bulk.delete_children(
             model,
             parent="structure_id",
             ids=[p.structure.pk for p in plans if not p.new],
             user=self.user,
         )
-        for new in (True, False):
-            bulk.insert_children(
-                model,
-                [
-                    {"structure_id": p.structure.pk, **row}
-                    for p in plans
-                    if p.new == new
-                    for row in rows_of(p)
-                ],
-                parent="structure_id",
-                user=self.user,
-                history=not new,
-            )
+        insert_rows(
+            model,
+            [(p.structure.pk, *row) for p in plans if p.new for row in rows_of(p)],
+            columns=columns,
+        )
+        bulk.insert_children(
+            model,
+            [
+                dict(zip(columns, (p.structure.pk, *row), strict=True))
+                for p in plans
+                if not p.new
+                for row in rows_of(p)
+            ],
+            parent="structure_id",
+            user=self.user,
+        )
 
     def _replace_children(self, plans):
         self._replace(
             OpeningSlot,
             [p for p in plans if p.slots is not None],
-            lambda p: [{"weekday": d, "opens": o, "closes": c} for d, o, c in p.slots],
+            ("weekday", "opens", "closes"),
+            lambda p: p.slots,
         )
         self._replace(
             OpeningException,
             [p for p in plans if p.exceptions is not None],
+            ("starts_on", "ends_on", "kind", "opens", "closes", "label"),
             lambda p: [
-                {
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "kind": kind,
-                    "opens": opens if kind == ExceptionKind.SPECIAL else None,
-                    "closes": closes if kind == ExceptionKind.SPECIAL else None,
-                    "label": label,
-                }
+                (
+                    starts_on,
+                    ends_on,
+                    kind,
+                    opens if kind == ExceptionKind.SPECIAL else None,
+                    closes if kind == ExceptionKind.SPECIAL else None,
+                    label,
+                )
                 for starts_on, ends_on, kind, opens, closes, label in p.exceptions
             ],
         )
@@ -1116,7 +1123,8 @@ class Importer:
             self.replace_relation(name, ids, new=new)
 
     def replace_relation(self, name, ids_by_structure, new=()):
-        """Set a many-to-many relation of several structures at once (with its history)."""
+        """Set a many-to-many relation of several structures at once (the relation's
+        history is the structure's own: its through rows have none)."""
         column = f"{RELATIONS[name]._meta.model_name}_id"
         through = getattr(Structure, name).through
         bulk.delete_children(
@@ -1125,11 +1133,10 @@ class Importer:
             ids=[pk for pk in ids_by_structure if pk not in new],
             user=self.user,
         )
-        bulk.insert_children(
+        insert_rows(
             through,
-            [{"structure_id": pk, column: i} for pk, ids in ids_by_structure.items() for i in ids],
-            parent="structure_id",
-            user=self.user,
+            [(pk, i) for pk, ids in ids_by_structure.items() for i in ids],
+            columns=("structure_id", column),
         )
 
     def _resolve_deferred_parents(self):

@@ -290,11 +290,8 @@ class ServiceWriter:
                 through.objects.filter(service_id__in=chunk)._raw_delete(through.objects.db)
             insert_rows(
                 through,
-                [
-                    {"service_id": pk_of(item[0]), column: pk}
-                    for item in items
-                    for pk in sorted(item[position])
-                ],
+                [(pk_of(item[0]), pk) for item in items for pk in sorted(item[position])],
+                columns=("service_id", column),
             )
 
     def _remove_stale(self):
@@ -378,11 +375,12 @@ class ServiceWriter:
                 insert_rows(
                     structure_through,
                     [
-                        {"structure_id": pk, column: id_}
+                        (pk, id_)
                         for pk, ids in changes.items()
                         if pk not in shrinking
                         for id_ in sorted(set(ids) - current.get(pk, set()))
                     ],
+                    columns=("structure_id", column),
                 )
                 for pk in changes:
                     if not str(entries[pk][1][name] or "").startswith(SOURCE_PREFIX):

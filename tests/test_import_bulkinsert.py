@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from actors.bulkinsert import WriteBehind, insert_rows, select_in
 from actors.enums import ExceptionKind
-from actors.models import OpeningException, Structure
+from actors.models import Need, OpeningException, OpeningSlot, Structure
 from tests.factories import make_structure
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,21 @@ def test_leaving_on_an_exception_stops_the_thread_and_writes_nothing_more():
     assert not behind.thread.is_alive()
     assert not OpeningException.objects.exists()
     assert getattr(connection, "write_behind", None) is None
+
+
+def test_tuples_of_named_columns_go_in_like_dicts():
+    structure = make_structure()
+    need = Need.objects.create(slug="essai-tuples", label="Essai (fictif)")
+    insert_rows(
+        OpeningSlot,
+        [(structure.pk, day, datetime.time(9), datetime.time(12, 30)) for day in range(3)],
+        columns=("structure_id", "weekday", "opens", "closes"),
+    )
+    insert_rows(
+        Structure.needs.through, [(structure.pk, need.pk)], columns=("structure_id", "need_id")
+    )
+
+    assert list(structure.opening_slots.values_list("weekday", "opens", "closes")) == [
+        (day, datetime.time(9), datetime.time(12, 30)) for day in range(3)
+    ]
+    assert list(structure.needs.all()) == [need]
