@@ -49,7 +49,8 @@ from actors.models import (
     Structure,
     StructureSource,
 )
-from actors.models.structures import MANUAL
+from actors.models.structures import MANUAL, french_kind_label
+from actors.text import normalize
 
 from . import bulk, readahead
 from .matching import MatchIndex, Pending, name_key
@@ -134,7 +135,16 @@ NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
 _PROTOTYPE_STATE = {k: v for k, v in vars(_PROTOTYPE).items() if k != "_state"}
 
 
-SearchParts = collections.namedtuple("SearchParts", "name kind city description")
+def search_text(name, kind, city, description):
+    """Structure.compute_search_text() of these values, normalised part by part.
+
+    normalize() works character by character and collapses what separates words, so
+    the normalised parts, joined, are the normalised whole (tests/test_import_csv.py
+    checks it); and each part's normalize() is cached: a name normalised for matching,
+    a city, a kind, a description met before cost nothing again.
+    """
+    parts = (name, french_kind_label(kind), city, description)
+    return " ".join(text for text in map(normalize, parts) if text)
 
 
 def _slug_base(name):
@@ -792,7 +802,7 @@ class Importer:
         latitude, longitude = values["latitude"], values["longitude"]
         record.derived = {
             "valid": valid,
-            "search": (parts, Structure.compute_search_text(SearchParts(*parts))),
+            "search": (parts, search_text(*parts)),
             "normalized": {name: name_key(name), street: name_key(street)},
             "slug": (name, _slug_base(name)),
             "place": (latitude, longitude, self.locator.locate(latitude, longitude)),

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from actors.enums import CoordinatesSource, HolidaysRule, Status
 from actors.models import OpeningException, OpeningSlot, Structure, StructureSource
 from opendata import formats, tabular
-from opendata.importer import Importer
+from opendata.importer import Importer, search_text
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
 from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_structure
 
@@ -280,3 +280,18 @@ def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(
     }
     assert Structure.objects.filter(name="Maison fictive").count() == 1
     assert StructureSource.objects.filter(source="essai").count() == 2
+
+
+@pytest.mark.parametrize(
+    "name, city, description",
+    [
+        ("Œuvre d'Éducation — « Cœur »", "Saint-Herblain", "Accueil : 9h–12h !"),
+        ("!!!", "", "   "),
+        ("CIO  du\tBreil\n(fictif)", "Nantes", "e\u0301le\u0300ve ½ ﬁn"),
+        ("", "Rezé", "Ligne 1 ; ligne 2… « citations »"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["cio", "autre", "pas-un-type"])
+def test_the_importers_search_text_is_the_models(name, kind, city, description):
+    structure = Structure(name=name, kind=kind, city=city, description=description)
+    assert search_text(name, kind, city, description) == structure.compute_search_text()
