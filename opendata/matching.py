@@ -80,30 +80,57 @@ class MatchIndex:
 
     def __init__(self):
         self.by_source = {}  # source → {source_id → (entry, source's date)}
-        self.by_siret = {}
+        # SIRET, name and address keys: read from the entries when a record first needs
+        # them (`_keys_loaded`). A file whose records are all known by their source id — an
+        # unchanged file imported again — never pays for 100,000 names normalised.
+        self._by_siret = {}
         # name key → (entry, lat, lon), or a list of them when several places share a name
         # (most names are unique: no list each, at 100,000 entries it counts).
-        self.by_name = {}
-        self.by_address = {}  # address key → (entry, kind), or a list of them
+        self._by_name = {}
+        self._by_address = {}  # address key → (entry, kind), or a list of them
+        self._keys_loaded = False
         rows = StructureSource.objects.values_list(
             "source", "source_id", "structure_id", "source_updated_at"
         )
         dates = {}  # one datetime object per distinct date, not one per row
         for source, source_id, pk, updated in rows.iterator(chunk_size=10_000):
             self.set_source_record(source, source_id, pk, dates.setdefault(updated, updated))
+
+    def _load_keys(self):
+        """The entries' keys, once. Entries this import wrote are read back like the others;
+        those it is still writing were added (add()) after this ran."""
+        self._keys_loaded = True
         rows = Structure.objects.values_list(
             "pk", "name", "siret", "latitude", "longitude", "street", "postcode", "kind"
         )
         for pk, name, siret, lat, lon, street, postcode, kind in rows.iterator(chunk_size=10_000):
             self._add_keys(pk, name, siret, lat, lon, street, postcode, kind)
 
+    @property
+    def by_siret(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_siret
+
+    @property
+    def by_name(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_name
+
+    @property
+    def by_address(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_address
+
     def _add_keys(self, entry, name, siret, lat, lon, street, postcode, kind, normalized=None):
         if siret:
-            self.by_siret.setdefault(siret, entry)
+            self._by_siret.setdefault(siret, entry)
         if lat is not None and lon is not None:
-            _put(self.by_name, name_key(name, normalized), (entry, lat, lon))
+            _put(self._by_name, name_key(name, normalized), (entry, lat, lon))
         if kind not in GENERIC_KINDS and (key := address_key(street, postcode, normalized)):
-            _put(self.by_address, key, (entry, kind))
+            _put(self._by_address, key, (entry, kind))
 
     def source_record(self, source, source_id):
         """(entry, source's date) of a known source record, or None."""
@@ -141,6 +168,8 @@ class MatchIndex:
         """Register an entry (id or Pending) under a record's source key and its values."""
         if source:
             self.set_source_record(source, source_id, entry, updated)
+        if not self._keys_loaded:
+            self._load_keys()
         self._add_keys(
             entry,
             structure.name,
