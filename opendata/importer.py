@@ -147,6 +147,9 @@ def search_text(name, kind, city, description):
     return " ".join(text for text in map(normalize, parts) if text)
 
 
+SLUG_LENGTH = Structure._meta.get_field("slug").max_length
+
+
 def _slug_base(name):
     return slugify(name)[:200].strip("-") or "structure"
 
@@ -834,6 +837,8 @@ class Importer:
             wanted, n = base, 2
             while wanted in self.taken_slugs:
                 wanted, n = f"{base}-{n}", n + 1
+            if len(wanted) <= SLUG_LENGTH:  # slugify's letters, digits and dashes: valid
+                record.derived["valid"]["slug"] = wanted
         structure.slug = wanted
 
     def _locate(self, record, structure, current, before):

@@ -295,3 +295,17 @@ def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(
 def test_the_importers_search_text_is_the_models(name, kind, city, description):
     structure = Structure(name=name, kind=kind, city=city, description=description)
     assert search_text(name, kind, city, description) == structure.compute_search_text()
+
+
+def test_slugs_made_from_names_are_valid_slugs(tmp_path):
+    from django.core.validators import validate_slug
+
+    header = "source;identifiant_source;nom;type;latitude;longitude"
+    names = ["Œuvre — « Accueil » n° 1 (fictif)", "!!!", "Ünïcödé ½ ﬁn (fictif)", "x" * 200]
+    rows = [f"essai;{n};{name};autre;{LAT};{LON}" for n, name in enumerate(names)]
+    run_import(write(tmp_path, [header, *rows]))
+    slugs = list(Structure.objects.values_list("slug", flat=True))
+    assert len(slugs) == 4 and "structure" in slugs
+    for slug in slugs:
+        validate_slug(slug)
+        assert len(slug) <= Structure._meta.get_field("slug").max_length
