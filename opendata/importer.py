@@ -380,7 +380,8 @@ class Importer:
         commit, where nothing else can be done: the same checks, and a row they refuse
         is refused with its batch, which is then written again record by record.
         """
-        if connection.vendor == "postgresql":
+        checking = connection.vendor == "postgresql"
+        if checking:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with WriteBehind() as self.writes:
@@ -388,6 +389,9 @@ class Importer:
                 yield
             finally:
                 self.writes = None
+        if checking:  # back to the schema's own mode, for whatever the transaction does next
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def _consume(self, records):
         batch = []
