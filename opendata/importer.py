@@ -962,9 +962,9 @@ class Importer:
     def _write(self, plans):
         """Write a batch in its own savepoint, released when the next batch is written.
 
-        Under write-behind (PostgreSQL) the batch's inserts may still be running when
-        this returns: the next batch is planned meanwhile, and _settle() waits for them
-        first. If the database refuses the batch, it is written again one record per
+        The batch's inserts may still be running when this returns (written behind,
+        see _writing()): the next batch is planned meanwhile, and _settle() waits for
+        them first. If the database refuses the batch, it is written again one record per
         savepoint: the others still go in, the culprit is reported.
         """
         self._settle()
