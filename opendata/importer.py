@@ -389,7 +389,8 @@ class Importer:
                 yield
             finally:
                 self.writes = None
-        if checking:  # back to the schema's own mode, for whatever the transaction does next
+        if checking and not connection.needs_rollback:  # (a dry run is rolled back)
+            # Back to the schema's own mode, for whatever the transaction does next.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
