@@ -4,6 +4,8 @@ and import 100,000 data·inclusion structures with 200,000 services.
     make bench-opendata                       # SQLite and PostgreSQL
     .venv/bin/python bench/bench_import_export.py --backends sqlite --count 20000
     .venv/bin/python bench/bench_import_export.py --steps data-inclusion
+    .venv/bin/python bench/bench_import_export.py --steps csv-import --backends postgresql
+    (--databases NAME: databases of its own, for two runs side by side)
 
 data·inclusion: fictional files (bench/datainclusion_files.py) are imported into
 an empty database, then again (all unchanged). The anchor, measured in the same
@@ -16,9 +18,11 @@ format is written by `export_structures --all` in a fresh process whose peak
 RSS (ru_maxrss) and time are measured, and the CSV export is also streamed
 through the HTTP view; then the CSV is imported into an empty database (time
 of `import_structures`, in its own process) and imported again (all
-unchanged). Databases are separate from development and test ones:
-/tmp/opendata-bench-*.sqlite3 and guide_opendata_bench* on PostgreSQL, dropped
-and recreated on each run. Prints a Markdown table for BENCHMARKS.md.
+unchanged), beside its anchor: reading and checking the CSV's rows, nothing written
+(`csv-import` does only that, on the CSV an earlier `csv` step left). Databases are
+separate from development and test ones: /tmp/opendata-bench-*.sqlite3 and
+guide_opendata_bench* on PostgreSQL, dropped and recreated on each run. Prints a
+Markdown table for BENCHMARKS.md.
 This is a benchmark, not a test: no threshold is asserted here.
 """
 
@@ -37,15 +41,20 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FORMATS = ["csv", "json", "geojson", "data-inclusion-structures", "data-inclusion-services"]
 
 
+# Names of the benchmark's databases (--databases): two runs side by side need two.
+NAME = "opendata_bench"
+
+
 def database_urls(backend):
     if backend == "sqlite":
+        slug = NAME.replace("_", "-")
         return (
-            "sqlite:////tmp/opendata-bench-source.sqlite3",
-            "sqlite:////tmp/opendata-bench-import.sqlite3",
+            f"sqlite:////tmp/{slug}-source.sqlite3",
+            f"sqlite:////tmp/{slug}-import.sqlite3",
         )
     return (
-        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench",
-        "postgres://postgres@127.0.0.1:5432/guide_opendata_bench_import",
+        f"postgres://postgres@127.0.0.1:5432/guide_{NAME}",
+        f"postgres://postgres@127.0.0.1:5432/guide_{NAME}_import",
     )
 
 
@@ -151,6 +160,15 @@ def run_child(kind, *args):
         lines = out.getvalue().splitlines()
         print(" / ".join(line for line in lines if "créée(s)" in line or "Services" in line),
               file=sys.stderr)  # fmt: skip
+    elif kind == "read-csv":
+        (path,) = args
+        import io
+
+        from opendata import formats
+
+        with open(path, "rb") as raw:
+            counted = sum(1 for _record in formats.records("csv", io.BufferedReader(raw)))
+        print(f"{counted} rows read and checked", file=sys.stderr)
     elif kind == "read-di":
         import io
 
@@ -193,24 +211,35 @@ def bench(backend, count):
     started = time.perf_counter()
     prepare(source, count)
     print(f"[{backend}] seeded {count} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    csv_path = f"/tmp/opendata-bench-{backend}.csv"
+    csv_path = f"/tmp/{NAME.replace('_', '-')}-{backend}.csv"
     for format in FORMATS:
-        output = csv_path if format == "csv" else f"/tmp/opendata-bench-{backend}.{format}"
+        output = csv_path if format == "csv" else csv_path.replace(".csv", f".{format}")
         measure = child(source, "export", format, output)
         size_mb = os.path.getsize(output) / 1e6
         rows.append((backend, f"export {format} (command)", measure, f"{size_mb:.0f} MB"))
         print(f"[{backend}] {rows[-1]}", file=sys.stderr)
     measure = child(source, "export-view")
     rows.append((backend, "export csv (HTTP view, streamed)", measure, ""))
+    return rows + bench_csv_import(backend)
+
+
+def bench_csv_import(backend):
+    """The CSV the exports wrote, imported into an empty database, then again."""
+    _source, target = database_urls(backend)
+    csv_path = f"/tmp/{NAME.replace('_', '-')}-{backend}.csv"
+    rows = []
     prepare(target)
     with open(csv_path, encoding="utf-8") as file:
         lines = sum(1 for _ in file) - 1
-    measure = child(target, "import", csv_path)
-    rows.append((backend, f"import csv, {lines} rows, empty database", measure, ""))
-    print(f"[{backend}] {rows[-1]}", file=sys.stderr)
-    measure = child(target, "import", csv_path)
-    rows.append((backend, f"import csv again, {lines} rows, all unchanged", measure, ""))
-    print(f"[{backend}] {rows[-1]}", file=sys.stderr)
+    # The anchor of the CSV import, in the same run: reading and checking the file's rows
+    # the way the import does (encoding, CSV parse, each cell's conversion), nothing written.
+    anchor = child(target, "read-csv", csv_path)
+    rows.append((backend, f"anchor: read and check the CSV's {lines} rows", anchor, "× 1.0"))
+    for step in ("empty database", "again, all unchanged"):
+        measure = child(target, "import", csv_path)
+        ratio = f"× {measure['seconds'] / anchor['seconds']:.1f} the anchor"
+        rows.append((backend, f"import csv, {lines} rows, {step}", measure, ratio))
+        print(f"[{backend}] {rows[-1]}", file=sys.stderr)
     return rows
 
 
@@ -230,12 +259,24 @@ def bench_data_inclusion(backend, count, anchor):
 
 
 def main():
+    global NAME
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", nargs="+")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--count", type=int, default=100_000)
-    parser.add_argument("--steps", default="csv,data-inclusion")
+    parser.add_argument(
+        "--steps",
+        default="csv,data-inclusion",
+        help="csv: seed, export every format, import the CSV; csv-import: only import the "
+        "CSV a csv step left (its seeded database kept); data-inclusion",
+    )
+    parser.add_argument(
+        "--databases",
+        default=NAME,
+        help="name of the benchmark's databases (guide_NAME on PostgreSQL, /tmp/NAME-*.sqlite3)",
+    )
     options = parser.parse_args()
+    NAME = options.databases
     if options.child:
         run_child(*options.child)
         return
@@ -257,6 +298,8 @@ def main():
     for backend in options.backends.split(","):
         if "csv" in steps:
             rows.extend(bench(backend, options.count))
+        elif "csv-import" in steps:
+            rows.extend(bench_csv_import(backend))
         if "data-inclusion" in steps:
             rows.extend(bench_data_inclusion(backend, options.count, anchor))
     print(

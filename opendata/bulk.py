@@ -14,11 +14,12 @@ fields of `Model.history.model` exactly as simple_history's own
 
 import functools
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors import geo
-from actors.bulkinsert import insert_rows, select_in
+from actors.bulkinsert import IdPool, insert_rows, select_in
 
 BATCH = 1000
 
@@ -53,8 +54,9 @@ def _record_history(model, rows, kind, user):
     insert_rows(model.history.model, [{**row, **given} for row in rows])
 
 
-def create(model, instances, *, key, user=None):
-    """Insert new instances, then give them their primary keys (found by a unique `key`)."""
+def create(model, instances, *, key, user=None, ids=None):
+    """Insert new instances with their primary keys: taken from `ids` (an IdPool) where the
+    database allows, else read back by a unique `key`."""
     if not instances:
         return
     now = timezone.now()
@@ -67,13 +69,35 @@ def create(model, instances, *, key, user=None):
         for attname in stamped:
             setattr(instance, attname, now)
     rows = [as_row(instance) for instance in instances]
-    insert_rows(model, rows)
-    keys = [row[key] for row in rows]
-    pks = dict(select_in(model, [key, "pk"], key, keys))
-    for instance, row in zip(instances, rows, strict=True):
-        instance.pk = row[model._meta.pk.attname] = pks[row[key]]
+    pk = model._meta.pk.attname
+    ids = (ids or IdPool(block=0)).take(model, len(rows))
+    if ids is None:  # SQLite: read back by the unique key
+        insert_rows(model, rows)
+        pks = dict(select_in(model, [key, "pk"], key, [row[key] for row in rows]))
+        ids = [pks[row[key]] for row in rows]
+    else:
+        for row, id_ in zip(rows, ids, strict=True):
+            row[pk] = id_
+        insert_rows(model, rows, with_pk=True)
+    for instance, row, id_ in zip(instances, rows, ids, strict=True):
+        instance.pk = row[pk] = id_
         instance._state.adding = False
     _record_history(model, rows, "+", user)
+
+
+def analyze(models):
+    """Fresh planner statistics for tables an import has just filled (PostgreSQL).
+
+    Until then PostgreSQL plans with what it knew before — an empty table, say — and
+    reads a whole table for each batch of ids instead of its index: autovacuum may be
+    a minute away, or off. Inside the import's transaction, which sees its own rows.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or not models:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(quote(m._meta.db_table) for m in models))
 
 
 def update(model, instances, fields, *, user=None):
@@ -83,9 +107,9 @@ def update(model, instances, fields, *, user=None):
     _record_history(model, [as_row(instance) for instance in instances], "~", user)
 
 
-def insert_children(model, rows, *, parent, user=None):
+def insert_children(model, rows, *, parent, user=None, history=True):
     """Insert plain rows of a child model (their parents have no other children by now:
-    new, or emptied by delete_children), then their history rows.
+    new, or emptied by delete_children), then their history rows (`history`).
 
     The rows' ids are read back in id order, which is the order they were inserted in
     (a sequence, or SQLite's rowid, counts up row by row): only ids travel back, not
@@ -94,7 +118,7 @@ def insert_children(model, rows, *, parent, user=None):
     if not rows:
         return
     insert_rows(model, rows)
-    if not has_history(model):
+    if not (history and has_history(model)):
         return
     parents = list({row[parent] for row in rows})
     ids = sorted(pk for (pk,) in select_in(model, ["pk"], parent, parents))

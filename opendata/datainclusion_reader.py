@@ -117,6 +117,7 @@ REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # one string per producer, not one per record
 def source_of(producer):
     return f"{SOURCE_PREFIX}/{producer}"[:50]
 
@@ -135,6 +136,9 @@ def _reason(name, error):
     return str(REASONS.get(error["type"], _("refusé par le schéma data·inclusion")))
 
 
+FILLED = ("date_maj", "description")
+
+
 def _fillers():
     """Required by the schema, not by us: a stand-in so the rest of the record validates."""
     return {"date_maj": datetime.date.today().isoformat(), "description": FILLER_DESCRIPTION}
@@ -148,7 +152,7 @@ def validate(model, raw, essential, set_aside):
     a stand-in, removed again by the callers (`_moment`, `_description`).
     """
     raw = dict(raw)
-    fillers = _fillers()
+    fillers = _fillers() if any(raw.get(name) in (None, "") for name in FILLED) else {}
     for name, filler in fillers.items():
         if raw.get(name) in (None, ""):
             raw[name] = filler
@@ -163,8 +167,8 @@ def validate(model, raw, essential, set_aside):
                 return None, f"{name} : {_reason(name, problem)}"
             if name in raw:
                 set_aside.append(SetAside(name, _text(raw.get(name)), _reason(name, problem)))
-                if name in fillers:
-                    raw[name] = fillers[name]
+                if name in FILLED:
+                    raw[name] = _fillers()[name]
                 else:
                     del raw[name]
     return None, _("refusé par le schéma data·inclusion")

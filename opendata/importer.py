@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from django.apps import apps as django_apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import insert_rows
+from actors.bulkinsert import IdPool, WriteBehind, insert_rows
 from actors.enums import CoordinatesSource, ExceptionKind, Status, StructureKind
 from actors.geocoding import GeocoderUnavailable, geocode
 from actors.models import (
@@ -49,14 +49,18 @@ from actors.models import (
     Structure,
     StructureSource,
 )
-from actors.models.structures import MANUAL
+from actors.models.structures import MANUAL, french_kind_label
+from actors.text import normalize
 
 from . import bulk, readahead
-from .matching import MatchIndex, Pending
+from .matching import MatchIndex, Pending, name_key
 from .records import ImportFileError, Problem, Report, Skipped
 from .related import Related, RelatedLoader, exception_order
 
 BATCH_SIZE = 1000
+# Entries (or services) written past which the planner's statistics are renewed before
+# the import queries what it wrote (opendata.bulk.analyze).
+ANALYZE_AFTER = 5000
 # Fields compared to tell "updated" from "unchanged" (timestamps aside).
 TRACKED = [
     f.attname
@@ -123,10 +127,31 @@ CHECKS = [
     )
     for name, attname in FIELDS
 ]  # fmt: skip
+CHECK_OF = {name: check for check in CHECKS for name in (check[0],)}
+_UNSET = object()
 # What a new entry holds before a record's values are set on it.
 _PROTOTYPE = Structure(kind=StructureKind.AUTRE)
 NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
 _PROTOTYPE_STATE = {k: v for k, v in vars(_PROTOTYPE).items() if k != "_state"}
+
+
+def search_text(name, kind, city, description):
+    """Structure.compute_search_text() of these values, normalised part by part.
+
+    normalize() works character by character and collapses what separates words, so
+    the normalised parts, joined, are the normalised whole (tests/test_import_csv.py
+    checks it); and each part's normalize() is cached: a name normalised for matching,
+    a city, a kind, a description met before cost nothing again.
+    """
+    parts = (name, french_kind_label(kind), city, description)
+    return " ".join(text for text in map(normalize, parts) if text)
+
+
+SLUG_LENGTH = Structure._meta.get_field("slug").max_length
+
+
+def _slug_base(name):
+    return slugify(name)[:200].strip("-") or "structure"
 
 
 def _new_structure():
@@ -261,7 +286,7 @@ class Importer:
         self.user = user
         self.batch_size = batch_size
         self.report = Report(dry_run=dry_run)
-        self.seen = {}  # key → record number: duplicates in the file
+        self.seen = collections.defaultdict(dict)  # source → {id or slug → record number}
         self.present = collections.defaultdict(set)  # source → source ids met in the file
         self.claimed = {}  # entry id → number of the record that changed it in this import
         self.refused = set()  # (source, id) of invalid records: their services are reported
@@ -271,6 +296,9 @@ class Importer:
         self.geocoder_down = False
         self.valid_values = set()  # (field name, value) pairs that passed validation
         self.related = {}  # entry id → Related, for the batch being planned
+        self.writes = None  # WriteBehind, while an import writes through one
+        self.ids = IdPool()  # primary keys of new rows, where the database gives them ahead
+        self._in_flight = None  # (savepoint, plans) of the batch written last
         self._taken_slugs = None
 
     # --- Entry point ------------------------------------------------------------------------
@@ -308,10 +336,11 @@ class Importer:
                 services,
                 skip=self._no_newer,
                 skip_services=_known_services() if services is not None else None,
+                prepare=self.prepare,
             )
             records, services = ahead.records, ahead.services
         try:
-            with transaction.atomic():
+            with transaction.atomic(), self._writing():
                 try:
                     self._consume(records or ())
                     if services is not None:
@@ -339,6 +368,32 @@ class Importer:
             self._report_missing()
         return self.report
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """Inserts written behind (actors.bulkinsert.WriteBehind): while the database
+        writes a batch — PostgreSQL's server in its own process, SQLite's engine in a
+        thread of this one, which lets go of the interpreter meanwhile — this thread
+        plans the next.
+
+        On PostgreSQL, foreign keys are then checked as each insert runs (SET
+        CONSTRAINTS ALL IMMEDIATE), while this process goes on, instead of all at the
+        commit, where nothing else can be done: the same checks, and a row they refuse
+        is refused with its batch, which is then written again record by record.
+        """
+        checking = connection.vendor == "postgresql"
+        if checking:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with WriteBehind() as self.writes:
+            try:
+                yield
+            finally:
+                self.writes = None
+        if checking and not connection.needs_rollback:  # (a dry run is rolled back)
+            # Back to the schema's own mode, for whatever the transaction does next.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
     def _consume(self, records):
         batch = []
         for item in records:
@@ -357,7 +412,18 @@ class Importer:
                 batch = []
         if batch:
             self._process(batch)
+        self._settle()
         self._resolve_deferred_parents()
+        if self.report.created + self.report.updated >= ANALYZE_AFTER:
+            bulk.analyze(
+                [
+                    Structure,
+                    StructureSource,
+                    OpeningSlot,
+                    OpeningException,
+                    *(getattr(Structure, name).through for name in RELATIONS),
+                ]
+            )
 
     # --- Report helpers -----------------------------------------------------------------------
 
@@ -385,16 +451,16 @@ class Importer:
     def _process(self, batch):
         valid = []
         for record in batch:
-            keyed = bool(record.source_id or record.slug)
-            if keyed and record.key in self.seen:
-                self._invalid(
-                    record,
-                    _("en double dans le fichier (déjà n° %(number)s)")
-                    % {"number": self.seen[record.key]},
-                )
-                continue
-            if keyed:
-                self.seen[record.key] = record.number
+            source, key = record.key
+            if key:
+                seen = self.seen[source]
+                if key in seen:
+                    self._invalid(
+                        record,
+                        _("en double dans le fichier (déjà n° %(number)s)") % {"number": seen[key]},
+                    )
+                    continue
+                seen[key] = record.number
             if self._no_newer(record):
                 self.report.unchanged += 1
                 continue
@@ -402,6 +468,7 @@ class Importer:
             if record.errors:
                 self._invalid(record, " ; ".join(record.errors))
                 continue
+            self.prepare(record)
             valid.append(record)
         targets = self._targets(valid)
         current = self._load({entry for entry, _how in targets.values() if isinstance(entry, int)})
@@ -435,6 +502,7 @@ class Importer:
                     record.source_id,
                     plan.structure,
                     record.source_updated_at,
+                    record.derived["normalized"],
                 )
             else:
                 batch_plans[plan.structure.pk] = plan
@@ -462,7 +530,9 @@ class Importer:
             if not record.source:
                 targets[id(record)] = (by_slug.get(record.slug), "slug")
                 continue
-            targets[id(record)] = self.index.find(record.source, record.source_id, record.values)
+            targets[id(record)] = self.index.find(
+                record.source, record.source_id, record.values, record.derived["normalized"]
+            )
         return targets
 
     def _load(self, pks):
@@ -506,7 +576,10 @@ class Importer:
         self._locate(record, structure, current, before)
         self._assign_references(record, structure, related, plan)
         self._plan_children(record, structure, related, plan, kept)
-        structure.search_text = structure.compute_search_text()
+        parts, text = record.derived["search"]
+        if parts != (structure.name, structure.kind, structure.city, structure.description):
+            text = structure.compute_search_text()
+        structure.search_text = text
         self._track_sources(record, structure, plan, how, values)
         if not new:  # a new entry is written whole
             plan.fields = self._changed(structure, before)
@@ -650,43 +723,98 @@ class Importer:
         """
         errors = {}
         checked = record.checked
-        valid_values = self.valid_values
+        valid = record.derived["valid"]
         passed = []
-        for name, attname, field_, kind, extra in CHECKS:
+        for check in CHECKS:
+            name, attname = check[0], check[1]
             value = getattr(structure, attname)
-            if name in checked or (attname in before and value == before[attname]):
-                continue
-            if kind == "plain":
-                limit, blank = extra
-                if (
-                    type(value) is str
-                    and (value or blank)
-                    and (limit is None or len(value) <= limit)
-                ):
-                    continue
-            elif kind == "number":
-                if type(value) is float or (value is None and extra):
-                    continue
-            elif kind == "repeated" and (name, value) in valid_values:
-                continue
-            if field_.blank and value in field_.empty_values:
+            if (
+                name in checked
+                or valid.get(name, _UNSET) is value
+                or (attname in before and value == before[attname])
+            ):
                 continue
             try:
-                setattr(structure, attname, field_.clean(value, structure))
+                clean = self._clean_field(check, value, passed)
             except ValidationError as error:
                 errors[name] = error.error_list
                 continue
-            if kind == "repeated":
-                passed.append((name, value))
+            if clean is not value:
+                setattr(structure, attname, clean)
         try:
             structure.clean()
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
-        if len(valid_values) > 20_000:
-            valid_values.clear()
-        valid_values.update(passed)
+        self._remember_valid(passed)
+
+    def _clean_field(self, check, value, passed):
+        """The value as the field cleans it (ValidationError if it cannot), by the
+        shortcuts of _full_clean(); a repeated value that passed goes into `passed`."""
+        name, _attname, field_, kind, extra = check
+        if kind == "plain":
+            limit, blank = extra
+            if type(value) is str and (value or blank) and (limit is None or len(value) <= limit):
+                return value
+        elif kind == "number":
+            if type(value) is float or (value is None and extra):
+                return value
+        elif kind == "repeated" and (name, value) in self.valid_values:
+            return value
+        if field_.blank and value in field_.empty_values:
+            return value
+        # No model instance: a field's rules depend on its value alone (foreign keys are
+        # not among CHECKS, uniqueness is the importer's own check).
+        clean = field_.clean(value, None)
+        if kind == "repeated":
+            passed.append((name, value))
+        return clean
+
+    def _remember_valid(self, passed):
+        if len(self.valid_values) > 20_000:
+            self.valid_values.clear()
+        self.valid_values.update(passed)
+
+    def prepare(self, record):
+        """What a record's own values give, before any entry is looked at.
+
+        The field validation of each value (the valid ones are not validated again
+        while the entry holds them: a failing one is left to _full_clean, which sets it
+        aside), the search text, the normalised name and street for matching, the
+        slug's base, the neighbourhood of the position. It reads nothing from the
+        database: a large file's reader process (opendata.readahead) runs it while
+        this one writes, a small file's records get it here. Each piece is used only
+        while the entry holds the very values it was worked out from.
+        """
+        if record.derived is not None:
+            return
+        values = {**NEW_ENTRY, **record.on_create, **record.values}
+        valid, passed = {}, []
+        for name, value in list(record.values.items()) + list(record.on_create.items()):
+            check = CHECK_OF.get(name)
+            if check is None or name in record.checked:
+                continue
+            try:
+                clean = self._clean_field(check, value, passed)
+            except ValidationError:
+                continue
+            valid[name] = clean
+            if clean is not value:
+                for given in (record.values, record.on_create):
+                    if name in given:
+                        given[name] = clean
+        self._remember_valid(passed)
+        name, street = values["name"], values["street"]
+        parts = (name, values["kind"], values["city"], values["description"])
+        latitude, longitude = values["latitude"], values["longitude"]
+        record.derived = {
+            "valid": valid,
+            "search": (parts, search_text(*parts)),
+            "normalized": {name: name_key(name), street: name_key(street)},
+            "slug": (name, _slug_base(name)),
+            "place": (latitude, longitude, self.locator.locate(latitude, longitude)),
+        }
 
     @property
     def taken_slugs(self):
@@ -708,10 +836,14 @@ class Importer:
                     }
                 )
         else:
-            base = slugify(structure.name)[:200].strip("-") or "structure"
+            name, base = record.derived["slug"]
+            if name != structure.name:
+                base = _slug_base(structure.name)
             wanted, n = base, 2
             while wanted in self.taken_slugs:
                 wanted, n = f"{base}-{n}", n + 1
+            if len(wanted) <= SLUG_LENGTH:  # slugify's letters, digits and dashes: valid
+                record.derived["valid"]["slug"] = wanted
         structure.slug = wanted
 
     def _locate(self, record, structure, current, before):
@@ -764,9 +896,10 @@ class Importer:
             else:
                 structure.neighbourhood_is_manual = False
         if not structure.neighbourhood_is_manual:
-            structure.neighbourhood_id = self.locator.locate(
-                structure.latitude, structure.longitude
-            )
+            latitude, longitude, found = record.derived["place"]
+            if (latitude, longitude) != (structure.latitude, structure.longitude):
+                found = self.locator.locate(structure.latitude, structure.longitude)
+            structure.neighbourhood_id = found
         if record.parent_slug is not None:
             if not record.parent_slug:
                 structure.parent_id = None
@@ -828,37 +961,74 @@ class Importer:
     # --- Writing ---------------------------------------------------------------------------------
 
     def _write(self, plans):
+        """Write a batch in its own savepoint, released when the next batch is written.
+
+        The batch's inserts may still be running when this returns (written behind,
+        see _writing()): the next batch is planned meanwhile, and _settle() waits for
+        them first. If the database refuses the batch, it is written again one record per
+        savepoint: the others still go in, the culprit is reported.
+        """
+        self._settle()
         if not plans:
             return
+        sid = transaction.savepoint()
         try:
-            with transaction.atomic():
-                self._save(plans)
+            self._save(plans)
         except DatabaseError:
-            # Find the culprit: one savepoint per record, the others still go in.
-            for plan in plans:
-                if plan.new:
-                    plan.structure.pk = None
-                    plan.structure._state.adding = True
-                try:
-                    with transaction.atomic():
-                        self._save([plan])
-                except DatabaseError as error:
-                    self._invalid(
-                        plan.record,
-                        _("refusée par la base de données : %(error)s") % {"error": error},
-                    )
-                else:
-                    self._count(plan)
-        else:
-            for plan in plans:
-                self._count(plan)
+            self._one_by_one(sid, plans)
+            return
+        # Its entries have their ids: the next records find them by id, not by plan.
+        self._registered(plans)
+        self._in_flight = (sid, plans)
+
+    def _settle(self):
+        """The batch written last: its inserts done, its savepoint released (or redone)."""
+        if self._in_flight is None:
+            return
+        sid, plans = self._in_flight
+        self._in_flight = None
+        try:
+            if self.writes is not None:
+                self.writes.wait()
+        except DatabaseError:
+            self._one_by_one(sid, plans)
+            return
+        transaction.savepoint_commit(sid)
         for plan in plans:
-            if plan.pending is not None and plan.structure.pk is not None:
-                plan.pending.written(plan.structure.pk)
-            if plan.structure.pk is not None:
+            self._count(plan)
+            self.written.add(plan.structure.pk)
+
+    def _one_by_one(self, sid, plans):
+        """The batch refused: written again one record per savepoint to find the culprit."""
+        transaction.savepoint_rollback(sid)
+        transaction.savepoint_commit(sid)
+        for plan in plans:
+            if plan.new:
+                plan.structure.pk = None
+                plan.structure._state.adding = True
+            try:
+                with transaction.atomic():
+                    self._save([plan])
+            except DatabaseError as error:
+                plan.structure.pk = None if plan.new else plan.structure.pk
+                self._invalid(
+                    plan.record,
+                    _("refusée par la base de données : %(error)s") % {"error": error},
+                )
+            else:
+                self._count(plan)
                 self.written.add(plan.structure.pk)
+        self._registered(plans)
+
+    def _registered(self, plans):
+        """The index learns the ids of these plans' entries."""
+        for plan in plans:
+            if plan.structure.pk is None:
+                continue
+            if plan.pending is not None:
+                plan.pending.written(plan.structure.pk)
             for source, source_id, updated in plan.new_sources + plan.source_dates:
-                self.index.by_source[(source, source_id)] = (plan.structure.pk, updated)
+                self.index.set_source_record(source, source_id, plan.structure.pk, updated)
 
     def _count(self, plan):
         if plan.new:
@@ -872,7 +1042,7 @@ class Importer:
         now = timezone.now()
         created = [p.structure for p in plans if p.new]
         changed = [p for p in plans if not p.new and p.changes_entry]
-        bulk.create(Structure, created, key="slug", user=self.user)
+        bulk.create(Structure, created, key="slug", user=self.user, ids=self.ids)
         if changed:
             for plan in changed:
                 plan.structure.updated_at = now
@@ -911,17 +1081,35 @@ class Importer:
                 row.source_updated_at = updates[row.source_id]
             StructureSource.objects.bulk_update(rows, ["source_updated_at"], batch_size=1000)
 
-    def _replace(self, model, plans, rows_of):
-        """Replace the `model` rows of these plans' structures by rows_of(plan)."""
+    def _replace(self, model, plans, columns, rows_of):
+        """Replace the `model` rows of these plans' structures by rows_of(plan): tuples
+        of `columns`.
+
+        The children of an entry this import creates get no history rows of their own:
+        the entry's "+" row and the import's report say when and from what it was made
+        (they were a sixth of the rows a first import wrote). What an import changes on
+        an existing entry is in its history, row by row.
+        """
+        columns = ("structure_id", *columns)
         bulk.delete_children(
             model,
             parent="structure_id",
             ids=[p.structure.pk for p in plans if not p.new],
             user=self.user,
         )
+        insert_rows(
+            model,
+            [(p.structure.pk, *row) for p in plans if p.new for row in rows_of(p)],
+            columns=columns,
+        )
         bulk.insert_children(
             model,
-            [{"structure_id": p.structure.pk, **row} for p in plans for row in rows_of(p)],
+            [
+                dict(zip(columns, (p.structure.pk, *row), strict=True))
+                for p in plans
+                if not p.new
+                for row in rows_of(p)
+            ],
             parent="structure_id",
             user=self.user,
         )
@@ -930,20 +1118,22 @@ class Importer:
         self._replace(
             OpeningSlot,
             [p for p in plans if p.slots is not None],
-            lambda p: [{"weekday": d, "opens": o, "closes": c} for d, o, c in p.slots],
+            ("weekday", "opens", "closes"),
+            lambda p: p.slots,
         )
         self._replace(
             OpeningException,
             [p for p in plans if p.exceptions is not None],
+            ("starts_on", "ends_on", "kind", "opens", "closes", "label"),
             lambda p: [
-                {
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "kind": kind,
-                    "opens": opens if kind == ExceptionKind.SPECIAL else None,
-                    "closes": closes if kind == ExceptionKind.SPECIAL else None,
-                    "label": label,
-                }
+                (
+                    starts_on,
+                    ends_on,
+                    kind,
+                    opens if kind == ExceptionKind.SPECIAL else None,
+                    closes if kind == ExceptionKind.SPECIAL else None,
+                    label,
+                )
                 for starts_on, ends_on, kind, opens, closes, label in p.exceptions
             ],
         )
@@ -953,7 +1143,8 @@ class Importer:
             self.replace_relation(name, ids, new=new)
 
     def replace_relation(self, name, ids_by_structure, new=()):
-        """Set a many-to-many relation of several structures at once (with its history)."""
+        """Set a many-to-many relation of several structures at once (the relation's
+        history is the structure's own: its through rows have none)."""
         column = f"{RELATIONS[name]._meta.model_name}_id"
         through = getattr(Structure, name).through
         bulk.delete_children(
@@ -962,11 +1153,10 @@ class Importer:
             ids=[pk for pk in ids_by_structure if pk not in new],
             user=self.user,
         )
-        bulk.insert_children(
+        insert_rows(
             through,
-            [{"structure_id": pk, column: i} for pk, ids in ids_by_structure.items() for i in ids],
-            parent="structure_id",
-            user=self.user,
+            [(pk, i) for pk, ids in ids_by_structure.items() for i in ids],
+            columns=("structure_id", column),
         )
 
     def _resolve_deferred_parents(self):

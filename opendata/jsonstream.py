@@ -34,7 +34,7 @@ def check(stream):
             elif event in _CLOSING:
                 depth -= 1
     except ijson.JSONError as error:
-        raise ImportFileError(_("JSON illisible : %(error)s") % {"error": error}) from None
+        raise ImportFileError(_("JSON illisible : %(error)s") % {"error": _reason(error)}) from None
     except UnicodeDecodeError:
         raise ImportFileError(_("le fichier n'est pas en UTF-8.")) from None
     stream.seek(0)
@@ -49,7 +49,7 @@ def records_prefix(stream, prefixes, expected):
                 stream.seek(0)
                 return f"{prefix}.item" if prefix else "item"
     except ijson.JSONError as error:
-        raise ImportFileError(_("JSON illisible : %(error)s") % {"error": error}) from None
+        raise ImportFileError(_("JSON illisible : %(error)s") % {"error": _reason(error)}) from None
     raise ImportFileError(expected)
 
 
@@ -63,5 +63,14 @@ def items(stream, prefix):
     except ijson.JSONError as error:
         raise ImportFileError(
             _("JSON illisible après la fiche n° %(number)s : %(error)s")
-            % {"number": number, "error": error}
+            % {"number": number, "error": _reason(error)}
         ) from None
+
+
+def _reason(error):
+    """The parser's own words ("parse error: …"), without the excerpt of the file and the
+    caret it draws below them; a cut-off file (a download that stopped) said in French."""
+    words = (str(error).strip().splitlines() or [""])[0].strip()
+    if "premature EOF" in words:
+        return _("le fichier s'arrête avant la fin du JSON (téléchargement interrompu ?)")
+    return words

@@ -14,7 +14,11 @@ agent's hand. A record is matched to an existing entry by, in order:
 Every entry's keys are held in memory for the whole import (a few tens of MB at
 100,000 entries): one query at the start instead of four per record, and the
 entries created by the import itself are found by the records after them.
+Source records are held by source, then id: no (source, id) tuple per entry, and
+each source's name once.
 """
+
+import sys
 
 from actors import geo
 from actors.enums import StructureKind
@@ -25,12 +29,15 @@ MATCH_RADIUS_M = 50
 GENERIC_KINDS = {StructureKind.ASSOCIATION.value, StructureKind.AUTRE.value, ""}
 
 
-def name_key(name):
+def name_key(name, normalized=None):
+    """`normalized`: texts already normalised (text → normalize(text)), if any."""
+    if normalized and name in normalized:
+        return normalized[name]
     return normalize(name)
 
 
-def address_key(street, postcode):
-    street = normalize(street)
+def address_key(street, postcode, normalized=None):
+    street = name_key(street, normalized)
     return f"{street}|{postcode}" if street and postcode else ""
 
 
@@ -72,59 +79,97 @@ class MatchIndex:
     """Entries by source record, SIRET, name and address: entry ids, or a Pending."""
 
     def __init__(self):
-        self.by_source = {}  # (source, source_id) → (entry, source's date)
-        self.by_siret = {}
+        self.by_source = {}  # source → {source_id → (entry, source's date)}
+        # SIRET, name and address keys: read from the entries when a record first needs
+        # them (`_keys_loaded`). A file whose records are all known by their source id — an
+        # unchanged file imported again — never pays for 100,000 names normalised.
+        self._by_siret = {}
         # name key → (entry, lat, lon), or a list of them when several places share a name
         # (most names are unique: no list each, at 100,000 entries it counts).
-        self.by_name = {}
-        self.by_address = {}  # address key → (entry, kind), or a list of them
+        self._by_name = {}
+        self._by_address = {}  # address key → (entry, kind), or a list of them
+        self._keys_loaded = False
         rows = StructureSource.objects.values_list(
             "source", "source_id", "structure_id", "source_updated_at"
         )
+        dates = {}  # one datetime object per distinct date, not one per row
         for source, source_id, pk, updated in rows.iterator(chunk_size=10_000):
-            self.by_source[(source, source_id)] = (pk, updated)
+            self.set_source_record(source, source_id, pk, dates.setdefault(updated, updated))
+
+    def _load_keys(self):
+        """The entries' keys, once. Entries this import wrote are read back like the others;
+        those it is still writing were added (add()) after this ran."""
+        self._keys_loaded = True
         rows = Structure.objects.values_list(
             "pk", "name", "siret", "latitude", "longitude", "street", "postcode", "kind"
         )
         for pk, name, siret, lat, lon, street, postcode, kind in rows.iterator(chunk_size=10_000):
             self._add_keys(pk, name, siret, lat, lon, street, postcode, kind)
 
-    def _add_keys(self, entry, name, siret, lat, lon, street, postcode, kind):
+    @property
+    def by_siret(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_siret
+
+    @property
+    def by_name(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_name
+
+    @property
+    def by_address(self):
+        if not self._keys_loaded:
+            self._load_keys()
+        return self._by_address
+
+    def _add_keys(self, entry, name, siret, lat, lon, street, postcode, kind, normalized=None):
         if siret:
-            self.by_siret.setdefault(siret, entry)
+            self._by_siret.setdefault(siret, entry)
         if lat is not None and lon is not None:
-            _put(self.by_name, name_key(name), (entry, lat, lon))
-        if kind not in GENERIC_KINDS and (key := address_key(street, postcode)):
-            _put(self.by_address, key, (entry, kind))
+            _put(self._by_name, name_key(name, normalized), (entry, lat, lon))
+        if kind not in GENERIC_KINDS and (key := address_key(street, postcode, normalized)):
+            _put(self._by_address, key, (entry, kind))
 
     def source_record(self, source, source_id):
         """(entry, source's date) of a known source record, or None."""
-        return self.by_source.get((source, source_id))
+        held = self.by_source.get(source)
+        return held.get(source_id) if held else None
 
-    def find(self, source, source_id, values):
+    def set_source_record(self, source, source_id, entry, updated):
+        held = self.by_source.get(source)
+        if held is None:
+            held = self.by_source[sys.intern(source)] = {}
+        held[source_id] = (entry, updated)
+
+    def find(self, source, source_id, values, normalized=None):
         """(entry, how) for a record's source key and values; (None, "") if new."""
-        if source and (known := self.by_source.get((source, source_id))):
+        if source and (known := self.source_record(source, source_id)):
             return resolved(known[0]), "source"
         siret = values.get("siret")
         if siret and siret in self.by_siret:
             return resolved(self.by_siret[siret]), "siret"
         lat, lon = values.get("latitude"), values.get("longitude")
         if lat is not None and lon is not None:
-            for entry, entry_lat, entry_lon in _all(self.by_name, name_key(values.get("name"))):
+            key = name_key(values.get("name"), normalized)
+            for entry, entry_lat, entry_lon in _all(self.by_name, key):
                 if geo.haversine_m(lat, lon, entry_lat, entry_lon) <= MATCH_RADIUS_M:
                     return resolved(entry), "name"
         kind = values.get("kind", "")
-        key = address_key(values.get("street", ""), values.get("postcode", ""))
+        key = address_key(values.get("street", ""), values.get("postcode", ""), normalized)
         if key and kind not in GENERIC_KINDS:
             for entry, entry_kind in _all(self.by_address, key):
                 if entry_kind == kind:
                     return resolved(entry), "address"
         return None, ""
 
-    def add(self, entry, source, source_id, structure, updated=None):
+    def add(self, entry, source, source_id, structure, updated=None, normalized=None):
         """Register an entry (id or Pending) under a record's source key and its values."""
         if source:
-            self.by_source[(source, source_id)] = (entry, updated)
+            self.set_source_record(source, source_id, entry, updated)
+        if not self._keys_loaded:
+            self._load_keys()
         self._add_keys(
             entry,
             structure.name,
@@ -134,4 +179,5 @@ class MatchIndex:
             structure.street,
             structure.postcode,
             structure.kind,
+            normalized,
         )

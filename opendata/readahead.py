@@ -19,13 +19,20 @@ time, it decides nothing.
 
 import multiprocessing
 import pickle
+import queue
+import threading
 import traceback
+from multiprocessing.reduction import ForkingPickler
 
 from django.utils.translation import gettext as _
 
-from .records import ImportFileError
+from .records import ImportFileError, Skipped
 
 BATCH = 500
+# Batches the reader may hold ready, pickled, beyond what the pipe holds (~1 MB each):
+# on a shared machine the reader banks work while it has a core, instead of stalling
+# the importer each time it waits for one.
+AHEAD = 16
 # Below this size, starting a process costs more than it saves.
 MIN_BYTES = 2 << 20
 
@@ -37,10 +44,12 @@ def available():
 class ReadAhead:
     """The records (and service records) of an import, read in a forked process."""
 
-    def __init__(self, records, services=None, *, skip=None, skip_services=None):
+    def __init__(self, records, services=None, *, skip=None, skip_services=None, prepare=None):
         self._receive, send = multiprocessing.Pipe(duplex=False)
         self._process = multiprocessing.get_context("fork").Process(
-            target=_read, args=(send, records, services, skip, skip_services), daemon=True
+            target=_read,
+            args=(send, records, services, skip, skip_services, prepare),
+            daemon=True,
         )
         self._process.start()
         send.close()
@@ -78,26 +87,52 @@ class ReadAhead:
         self._receive.close()
 
 
-def _read(send, records, services, skip, skip_services):
+def _read(send, records, services, skip, skip_services, prepare):
     """In the forked process: every item of both iterables, completed, in batches
-    (but those `skip` and `skip_services` say are unchanged)."""
+    (but those `skip` and `skip_services` say are unchanged), handed to a thread that
+    writes them to the pipe while the next ones are read. `prepare` is then called on
+    each completed record of the first (Importer.prepare)."""
+    outbox = queue.Queue(maxsize=AHEAD)
+    sender = threading.Thread(target=_send, args=(send, outbox), daemon=True)
+    sender.start()
+
+    def post(kind, payload):
+        outbox.put(bytes(ForkingPickler.dumps((kind, payload))))
+
     try:
-        for items, skipped in ((records, skip), (services, skip_services)):
+        for items, skipped, then in ((records, skip, prepare), (services, skip_services, None)):
             batch = []
             for item in items or ():
-                if getattr(item, "pending", None) is not None and not (skipped and skipped(item)):
+                if isinstance(item, Skipped) or (skipped and skipped(item)):
+                    pass
+                else:
                     item.complete()
+                    if then is not None and not item.errors:
+                        then(item)
                 batch.append(item)
                 if len(batch) >= BATCH:
-                    send.send(("items", batch))
+                    post("items", batch)
                     batch = []
             if batch:
-                send.send(("items", batch))
-            send.send(("end", None))
+                post("items", batch)
+            post("end", None)
     except BaseException as error:  # noqa: BLE001 (handed to the importer, which raises it)
-        send.send(("error", _portable(error)))
+        post("error", _portable(error))
     finally:
+        outbox.put(None)
+        sender.join()
         send.close()
+
+
+def _send(send, outbox):
+    """Pickled batches to the pipe, in order; stops at None (or when the importer is gone)."""
+    while (data := outbox.get()) is not None:
+        try:
+            send.send_bytes(data)
+        except OSError:  # the importer closed its end: nothing more to say
+            while outbox.get() is not None:
+                pass
+            return
 
 
 def _portable(error):

@@ -11,7 +11,6 @@ field, which value and why, for an agent to fix. Only what cannot be an entry
 """
 
 import collections
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -24,21 +23,19 @@ from actors.phones import normalize_phone
 MAX_FIELD_CHARS = 100_000
 # NUL and the C0 controls but tab, newline and carriage return: no text of ours holds them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# The same characters as json.dumps() writes them (it leaves DEL as it is).
-_ESCAPED = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\x7f")
+# The same characters as repr() writes them (backslash, x, two hex digits).
+_ESCAPED = re.compile(r"\\x(?:0[0-8bcef]|1[0-9a-f]|7f)")
 
 
 def refusal(raw):
     """bad_text() of any value in a parsed JSON record, or "" if all can be read.
 
-    Most records are fine: their JSON text (json.dumps is C) says so at once —
-    control characters come out escaped (backslash, u00XX) — before any walk of it.
+    Most records are fine: their repr() (C, and quicker than json.dumps) says so at
+    once — it writes control characters escaped — before any walk of them. A false
+    alarm (a backslash followed by "x00" in a text) only costs the walk.
     """
-    try:
-        text = json.dumps(raw, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = None
-    if text is not None and len(text) <= MAX_FIELD_CHARS and not _ESCAPED.search(text):
+    text = repr(raw)
+    if len(text) <= MAX_FIELD_CHARS and not _ESCAPED.search(text):
         return ""
     stack = [raw]
     while stack:
@@ -101,6 +98,9 @@ class Record:
     # asks for it (complete()): an unchanged record then costs nothing more.
     # (function, raw record): complete() calls function(record, raw).
     pending: tuple | None = None
+    # What the record's own values give, worked out ahead (Importer.prepare, in the
+    # reader process when there is one): valid values, search text, keys, slug, place.
+    derived: dict | None = None
 
     def complete(self):
         if self.pending is not None:

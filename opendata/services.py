@@ -17,8 +17,9 @@ from actors.bulkinsert import insert_rows, select_in
 from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
+from . import bulk
 from .datainclusion_reader import SOURCE_PREFIX
-from .importer import StrictAbort
+from .importer import ANALYZE_AFTER, StrictAbort
 from .records import Problem
 
 BATCH_SIZE = 2000
@@ -54,6 +55,10 @@ class ServiceWriter:
         self.sources = set()
         self.touched = set()  # entry ids with services in the file
         self.changed = set()  # entry ids whose services changed: their needs are recomputed
+        # Sources with services in the guide already: a first import asks nothing per batch.
+        self.held_sources = set(
+            Service.objects.order_by().values_list("source", flat=True).distinct()
+        )
 
     def consume(self, records):
         batch = []
@@ -72,6 +77,16 @@ class ServiceWriter:
                     known = self.importer.index.source_record(source, source_id)
                     if known and isinstance(known[0], int):
                         self.touched.add(known[0])
+        if self.report.services["created"] + self.report.services["updated"] >= ANALYZE_AFTER:
+            bulk.analyze(
+                [
+                    Service,
+                    Service.needs.through,
+                    Service.publics.through,
+                    Structure.needs.through,
+                    Structure.publics.through,
+                ]
+            )
         self._remove_stale()
         self._serve_needs()
 
@@ -195,12 +210,12 @@ class ServiceWriter:
             and structure_id == entry
         )
 
-    @staticmethod
-    def _known(keyed):
+    def _known(self, keyed):
         """(source, id) → (entry id, source's date) of the batch's services already in."""
         by_source = collections.defaultdict(list)
         for record, _entry in keyed:
-            by_source[record.source].append(record.source_id)
+            if record.source in self.held_sources:
+                by_source[record.source].append(record.source_id)
         known = {}
         for source, ids in by_source.items():
             rows = Service.objects.filter(source=source, source_id__in=ids).values_list(
@@ -217,7 +232,14 @@ class ServiceWriter:
         now = timezone.now()
         for row in rows:
             row["updated_at"] = now
-        insert_rows(Service, rows)
+        self.report.services["created"] += len(rows)
+        ids = self.importer.ids.take(Service, len(rows))
+        if ids is not None:
+            for row, pk in zip(rows, ids, strict=True):
+                row["id"] = row["pk"] = pk
+            insert_rows(Service, rows, with_pk=True)
+            return
+        insert_rows(Service, rows)  # SQLite: read back by (source, id)
         by_source = collections.defaultdict(list)
         for row in rows:
             by_source[row["source"]].append(row["source_id"])
@@ -230,7 +252,6 @@ class ServiceWriter:
                 ids[(source, source_id)] = pk
         for row in rows:
             row["pk"] = ids[(row["source"], row["source_id"])]
-        self.report.services["created"] += len(rows)
 
     def _existing(self, records):
         """(source, id) → (Service, need ids, public ids) of these records' services."""
@@ -269,11 +290,8 @@ class ServiceWriter:
                 through.objects.filter(service_id__in=chunk)._raw_delete(through.objects.db)
             insert_rows(
                 through,
-                [
-                    {"service_id": pk_of(item[0]), column: pk}
-                    for item in items
-                    for pk in sorted(item[position])
-                ],
+                [(pk_of(item[0]), pk) for item in items for pk in sorted(item[position])],
+                columns=("service_id", column),
             )
 
     def _remove_stale(self):
@@ -281,9 +299,12 @@ class ServiceWriter:
         touched = sorted(self.touched)
         for start in range(0, len(touched), BATCH_SIZE):
             # By place alone: with the source too, SQLite walks the (source, id) index instead.
-            rows = Service.objects.filter(
-                structure_id__in=touched[start : start + BATCH_SIZE]
-            ).values_list("pk", "source", "source_id")
+            rows = select_in(
+                Service,
+                ["pk", "source", "source_id"],
+                "structure_id",
+                touched[start : start + BATCH_SIZE],
+            )
             stale = [
                 pk
                 for pk, source, source_id in rows
@@ -297,7 +318,11 @@ class ServiceWriter:
                 self.report.services["removed"] += len(stale)
 
     def _serve_needs(self):
-        """Each touched entry serves its kind's defaults and what its services serve."""
+        """Each touched entry serves its kind's defaults and what its services serve.
+
+        Raw queries by chunk of entries (the ORM would resolve each of the thousands of
+        ids of an IN list): 3 + 2 × 2 queries per chunk, plus the writes of what changed.
+        """
         defaults = {
             kind: (
                 {self.importer.needs[slug] for slug in needs if slug in self.importer.needs},
@@ -309,29 +334,34 @@ class ServiceWriter:
         touched = sorted(self.changed | (self.importer.written & self.touched))
         for start in range(0, len(touched), BATCH_SIZE):
             chunk = touched[start : start + BATCH_SIZE]
+            # Only the two origins read here, not each entry's whole provenance.
             entries = {
-                pk: (kind, origins)
-                for pk, kind, origins in Structure.objects.filter(pk__in=chunk).values_list(
-                    "pk", "kind", "field_origins"
+                pk: (kind, {"needs": needs, "publics": publics})
+                for pk, kind, needs, publics in Structure.objects.filter(pk__in=chunk).values_list(
+                    "pk", "kind", "field_origins__needs", "field_origins__publics"
                 )
             }
+            place_of = dict(select_in(Service, ["pk", "structure_id"], "structure_id", chunk))
+            moved = collections.defaultdict(list)  # entry → names now served by services
             for name, through, column in (
                 ("needs", Service.needs.through, "need_id"),
                 ("publics", Service.publics.through, "public_id"),
             ):
                 wanted = collections.defaultdict(set)
                 for pk, (kind, origins) in entries.items():
-                    if origins.get(name) != MANUAL:
+                    if origins[name] != MANUAL:
                         wanted[pk] = set(defaults.get(kind, (set(), set()))[name == "publics"])
-                for structure_id, pk in through.objects.filter(
-                    service__structure_id__in=list(wanted)
-                ).values_list("service__structure_id", column):
-                    wanted[structure_id].add(pk)
+                for service_id, pk in select_in(
+                    through, ["service_id", column], "service_id", list(place_of)
+                ):
+                    structure_id = place_of[service_id]
+                    if structure_id in wanted:
+                        wanted[structure_id].add(pk)
                 current = collections.defaultdict(set)
                 structure_through = getattr(Structure, name).through
-                for structure_id, pk in structure_through.objects.filter(
-                    structure_id__in=list(wanted)
-                ).values_list("structure_id", column):
+                for structure_id, pk in select_in(
+                    structure_through, ["structure_id", column], "structure_id", list(wanted)
+                ):
                     current[structure_id].add(pk)
                 changes = {
                     pk: sorted(ids) for pk, ids in wanted.items() if ids != current.get(pk, set())
@@ -345,16 +375,28 @@ class ServiceWriter:
                 insert_rows(
                     structure_through,
                     [
-                        {"structure_id": pk, column: id_}
+                        (pk, id_)
                         for pk, ids in changes.items()
                         if pk not in shrinking
                         for id_ in sorted(set(ids) - current.get(pk, set()))
                     ],
+                    columns=("structure_id", column),
                 )
-                moved = []
                 for pk in changes:
-                    _kind, origins = entries[pk]
-                    if not str(origins.get(name, "")).startswith(SOURCE_PREFIX):
-                        origins[name] = SOURCE_PREFIX
-                        moved.append(Structure(pk=pk, field_origins=origins))
-                Structure.objects.bulk_update(moved, ["field_origins"], batch_size=1000)
+                    if not str(entries[pk][1][name] or "").startswith(SOURCE_PREFIX):
+                        moved[pk].append(name)
+            self._mark_served(moved)
+
+    @staticmethod
+    def _mark_served(moved):
+        """What these entries serve now comes from data·inclusion services (provenance)."""
+        if not moved:
+            return
+        entries = []
+        for pk, origins in Structure.objects.filter(pk__in=list(moved)).values_list(
+            "pk", "field_origins"
+        ):
+            for name in moved[pk]:
+                origins[name] = SOURCE_PREFIX
+            entries.append(Structure(pk=pk, field_origins=origins))
+        Structure.objects.bulk_update(entries, ["field_origins"], batch_size=1000)

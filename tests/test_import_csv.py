@@ -7,10 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from actors.enums import CoordinatesSource, HolidaysRule, Status
-from actors.models import OpeningException, Structure
-from opendata import tabular
+from actors.models import OpeningException, OpeningSlot, Structure, StructureSource
+from opendata import formats, tabular
+from opendata.importer import Importer, search_text
 from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server fixture)
-from tests.factories import BREIL_CENTRE, make_structure
+from tests.factories import BREIL_CENTRE, ILE_DE_NANTES, make_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -233,11 +234,78 @@ def test_imported_rows_go_through_the_history(tmp_path):
     created = cio.history.get()
     assert (created.history_type, created.history_change_reason) == ("+", "Import de données")
     assert created.name == cio.name
-    assert cio.opening_slots.first().history.count() == 1
+    # A new entry's hours are part of its creation: its "+" row and the import's report
+    # say it, not a history row per opening slot.
+    assert not OpeningSlot.history.exists()
 
-    run_import(write(tmp_path, [HEADER, GOOD.replace("02 61 91 20 01", "02 61 91 20 77")]))
+    changed = GOOD.replace("02 61 91 20 01", "02 61 91 20 77").replace("09:00-12:30", "09:30-12:30")
+    run_import(write(tmp_path, [HEADER, changed]))
 
     assert list(cio.history.values_list("history_type", "phone")) == [
         ("~", "+33261912077"),
         ("+", "+33261912001"),
     ]
+    # What an import changes on an existing entry is in its history, slot by slot.
+    slots = OpeningSlot.history.filter(structure_id=cio.pk)
+    assert set(slots.values_list("history_type", flat=True)) == {"+", "-"}
+    assert slots.filter(history_type="-").count() == slots.filter(history_type="+").count() == 10
+
+
+@pytest.mark.parametrize("batch_size", [1000, 1])
+def test_a_row_the_database_refuses_is_reported_and_the_others_go_in(
+    tmp_path, monkeypatch, batch_size
+):
+    """Rows are validated before they are written, and the database has the last word: a
+    batch it refuses is written again one row at a time, so only that row is lost — also
+    when the refusal is found while the next batch is being written (batches of one)."""
+    make_structure(name="Maison fictive", slug="maison-fictive", at=ILE_DE_NANTES)
+    # As if another agent had taken the slug after the import had read the slugs in use.
+    monkeypatch.setattr(Importer, "taken_slugs", property(lambda self: set()))
+    header = "source;identifiant_source;nom;type;adresse;code_postal;commune;latitude;longitude"
+    rows = [
+        f"essai;{n};{name};autre;{n} voie fictive des Essais;44300;Nantes;{LAT};{LON + n / 1000}"
+        for n, name in enumerate(["Lieu fictif un", "Maison fictive", "Lieu fictif trois"], 1)
+    ]
+    path = write(tmp_path, [header, *rows])
+
+    with path.open("rb") as raw:
+        report = Importer(batch_size=batch_size).run(formats.records("csv", raw))
+
+    assert (report.created, report.invalid) == (2, 1)
+    assert "n° 3 (Maison fictive) : refusée par la base de données" in str(report.problems[0])
+    assert set(Structure.objects.values_list("name", flat=True)) == {
+        "Maison fictive",
+        "Lieu fictif un",
+        "Lieu fictif trois",
+    }
+    assert Structure.objects.filter(name="Maison fictive").count() == 1
+    assert StructureSource.objects.filter(source="essai").count() == 2
+
+
+@pytest.mark.parametrize(
+    "name, city, description",
+    [
+        ("Œuvre d'Éducation — « Cœur »", "Saint-Herblain", "Accueil : 9h–12h !"),
+        ("!!!", "", "   "),
+        ("CIO  du\tBreil\n(fictif)", "Nantes", "e\u0301le\u0300ve ½ ﬁn"),
+        ("", "Rezé", "Ligne 1 ; ligne 2… « citations »"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["cio", "autre", "pas-un-type"])
+def test_the_importers_search_text_is_the_models(name, kind, city, description):
+    structure = Structure(name=name, kind=kind, city=city, description=description)
+    assert search_text(name, kind, city, description) == structure.compute_search_text()
+
+
+def test_slugs_made_from_names_are_valid_slugs(tmp_path):
+    from django.core.validators import validate_slug
+
+    header = "source;identifiant_source;nom;type;latitude;longitude"
+    names = ["Œuvre — « Accueil » n° 1 (fictif)", "!!!", "Ünïcödé ½ ﬁn (fictif)", "x" * 200]
+    rows = [f"essai;{n};{name};autre;{LAT};{LON}" for n, name in enumerate(names)]
+    run_import(write(tmp_path, [header, *rows]))
+    slugs = list(Structure.objects.values_list("slug", flat=True))
+    assert len(slugs) == 4 and "structure" in slugs
+    for slug in slugs:
+        validate_slug(slug)
+        assert len(slug) <= Structure._meta.get_field("slug").max_length

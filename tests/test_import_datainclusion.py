@@ -270,3 +270,90 @@ def test_every_record_of_the_fixtures_is_fictional():
     records = json.loads(STRUCTURES.read_text())["items"] + json.loads(SERVICES.read_text())
     for record in records:
         assert "fictif" in record["id"], record["id"]
+
+
+def fictional_files(tmp_path, count):
+    """`count` fictional structures, two services each, in the API's shape."""
+    structures, services = [], []
+    for n in range(count):
+        structures.append(
+            {
+                "source": "dora",
+                "id": f"dora--essai-{n}",
+                "nom": f"Lieu d'essai n° {n} (fictif)",
+                "date_maj": "2026-10-01",
+                "commune": "Nantes",
+                "code_postal": "44300",
+                "code_insee": "44109",
+                "adresse": f"{n} voie fictive des Essais",
+                "latitude": 47.23 + n / 10_000,
+                "longitude": -1.57,
+                "telephone": "39 49" if n % 2 else f"02 61 91 {n % 100:02d} 00",
+                "horaires_accueil": "Mo-Fr 09:00-12:00; PH off",
+            }
+        )
+        for k in range(2):
+            services.append(
+                {
+                    "source": "dora",
+                    "id": f"dora--essai-{n}--{k}",
+                    "structure_id": f"dora--essai-{n}",
+                    "nom": f"Service d'essai {k} (fictif)",
+                    "date_maj": "2026-10-01",
+                    "thematiques": ["choisir-un-metier--confirmer-son-choix-de-metier"],
+                    "publics": ["jeunes"],
+                    "frais": "gratuit",
+                    "modes_accueil": ["en-presentiel"],
+                }
+            )
+    paths = tmp_path / f"structures-{count}.json", tmp_path / f"services-{count}.json"
+    paths[0].write_text(json.dumps({"items": structures, "total": count}))
+    paths[1].write_text(json.dumps(services))
+    return paths
+
+
+def test_an_imports_queries_do_not_grow_with_its_records(tmp_path, django_assert_max_num_queries):
+    """Within a batch (1,000 places, 2,000 services), the number of queries is the same for
+    ten places or a hundred (32 on SQLite): the taxonomy, kinds' defaults and source
+    records (12); the entries' match keys and slugs, read once new places need them (2);
+    per batch of places its savepoint and their ids (SQLite; ids from the sequence on
+    PostgreSQL); the services' mappings and sources (3), their ids; per chunk of 2,000
+    places their services and what those serve (6), then the places the file no longer
+    has. Rows are written by COPY or multi-row INSERTs, which go around Django's cursor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    need("choisir-son-orientation").di_thematiques = []
+    counts = []
+    for count in (10, 100):
+        Service.objects.all().delete()
+        Structure.objects.all().delete()
+        structures, services = fictional_files(tmp_path, count)
+        with CaptureQueriesContext(connection) as queries:
+            out = run_import(structures, services)
+        assert f"{count} créée(s)" in out and f"{2 * count} créé(s)" in out
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(counts[0]):
+        assert "100 inchangée(s)" in run_import(structures, services)
+
+
+def test_a_large_import_renews_the_planners_statistics_on_postgresql(tmp_path, monkeypatch):
+    """Past ANALYZE_AFTER places (or services), PostgreSQL's statistics are renewed before
+    the import queries what it wrote: planned for empty tables, each of those queries
+    read a whole table (autovacuum may be a minute away, or off)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opendata import importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 5)
+    monkeypatch.setattr("opendata.services.ANALYZE_AFTER", 5)
+    with CaptureQueriesContext(connection) as queries:
+        run_import(*fictional_files(tmp_path, 5))
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert len(analyzed) == 2  # the places' tables, then the services'
+        assert '"actors_structure"' in analyzed[0] and '"actors_service"' in analyzed[1]
+    else:
+        assert analyzed == []  # SQLite plans without statistics

@@ -56,7 +56,7 @@ def test_a_truncated_json_file_is_refused_before_anything_is_written(tmp_path):
     truncated = tmp_path / "truncated.json"
     truncated.write_text(text[: len(text) * 9 // 10])
 
-    with pytest.raises(CommandError, match="JSON illisible"):
+    with pytest.raises(CommandError, match="JSON illisible : le fichier s.arrête avant la fin"):
         run_import(truncated, "annuaire")
     assert not Structure.objects.exists()
 

@@ -193,3 +193,20 @@ def test_no_row_of_a_csv_is_refused_for_its_hours(tmp_path):
     assert "horaires « Lundi-Vendredi 9h-12h »" in out.getvalue()  # set aside, said why
     to_check = Structure.objects.filter(hours_to_check=True).count()
     assert to_check == len(KEPT_TO_CHECK)
+
+    # What the forms agents meet most become in the database, on either one.
+    def entry(text):
+        return Structure.objects.get(slug=f"h-{REAL_WORLD.index(text)}")
+
+    assert entry("24/7").opening_slots.count() == 7
+    closed_sundays = entry("Mo-Sa 10:00-19:00; Su,PH off")
+    assert closed_sundays.holidays_rule == HolidaysRule.CLOSED
+    assert sorted(closed_sundays.opening_slots.values_list("weekday", flat=True)) == list(range(6))
+    summer = entry("Mo-Fr 09:00-17:00; Jul,Aug off").opening_exceptions.get()
+    assert (summer.starts_on.month, summer.ends_on.month, summer.kind) == (7, 8, "closed")
+    first_saturday = entry("Sa[1] 10:00-12:00")
+    assert first_saturday.hours_to_check and first_saturday.hours_note == "Sa[1] 10:00-12:00"
+    holidays = entry("PH 10:00-12:00")
+    assert holidays.opening_exceptions.filter(kind=ExceptionKind.SPECIAL).exists()
+    assert entry("mo-fr 09:00-12:00").opening_slots.count() == 5
+    assert entry(REAL_WORLD[8]).hours_note == "sur rendez-vous l'après-midi"
