@@ -363,21 +363,6 @@ class Locator:
         return best
 
 
-def _polygons(geometry):
-    """The list of polygons (each a list of [lon, lat] rings) of a geometry.
-
-    Only opendata.bulk's own index still reads rings this way, until it uses Locator.
-    """
-    if not geometry:
-        return []
-    kind = geometry.get("type")
-    if kind == "Polygon":
-        return [geometry["coordinates"]]
-    if kind == "MultiPolygon":
-        return list(geometry["coordinates"])
-    raise ValueError(f"Unsupported geometry type: {kind!r}")
-
-
 def walking_directions_url(destination, origin=None):
     """OpenStreetMap's walking directions (its foot routing engine) to `destination`, from
     `origin` when known (else the visitor types a start there); (lat, lon) pairs."""

@@ -1,4 +1,4 @@
-"""Fast writes for imports: raw multi-row inserts with history rows, an in-memory locator.
+"""Fast writes for imports: raw multi-row inserts with history rows.
 
 A 100,000-row import writes ~1.5 million rows (structures, opening slots,
 many-to-many rows). As model instances through `bulk_create` that takes
@@ -18,7 +18,6 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors import geo
 from actors.bulkinsert import IdPool, insert_rows, select_in
 
 BATCH = 1000
@@ -141,54 +140,3 @@ def delete_children(model, *, parent, ids, user=None):
     if has_history(model):
         _record_history(model, list(queryset.values()), "-", user)
     queryset._raw_delete(queryset.db)
-
-
-class NeighbourhoodIndex:
-    """Neighbourhood.objects.locate() in memory, for 100,000 points.
-
-    The database version runs a query and a ray-casting test over every
-    vertex of each candidate polygon (~200 µs). Here each polygon's edges are
-    bucketed by latitude band once; a point's horizontal ray is only tested
-    against the few edges of its band. Same answer: the first neighbourhood by
-    primary key whose (Multi)Polygon holds the point, holes excluded (the
-    crossing parity over every ring of a polygon handles them).
-    """
-
-    BANDS = 64
-
-    def __init__(self, neighbourhoods):
-        self.entries = []
-        for neighbourhood in sorted(neighbourhoods, key=lambda n: n.pk):
-            min_lat, max_lat, min_lon, max_lon = geo.geometry_bbox(neighbourhood.boundary)
-            height = (max_lat - min_lat) / self.BANDS or 1.0
-            bands = [[] for _ in range(self.BANDS)]
-            for rings in geo._polygons(neighbourhood.boundary):
-                for ring in rings:
-                    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-                        if y0 == y1:
-                            continue
-                        first = self._band(min(y0, y1), min_lat, height)
-                        last = self._band(max(y0, y1), min_lat, height)
-                        for band in range(first, last + 1):
-                            bands[band].append((x0, y0, x1, y1))
-            self.entries.append(
-                (neighbourhood.pk, min_lat, max_lat, min_lon, max_lon, height, bands)
-            )
-
-    def _band(self, lat, min_lat, height):
-        return max(0, min(self.BANDS - 1, int((lat - min_lat) / height)))
-
-    def locate(self, lat, lon):
-        """The id of the neighbourhood containing the point, or None."""
-        if lat is None or lon is None:
-            return None
-        for pk, min_lat, max_lat, min_lon, max_lon, height, bands in self.entries:
-            if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
-                continue
-            inside = False
-            for x0, y0, x1, y1 in bands[self._band(lat, min_lat, height)]:
-                if (y0 > lat) != (y1 > lat) and lon < (x1 - x0) * (lat - y0) / (y1 - y0) + x0:
-                    inside = not inside
-            if inside:
-                return pk
-        return None

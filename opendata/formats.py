@@ -116,3 +116,10 @@ class ProgressReader(io.RawIOBase):
         count = self.raw.readinto(buffer)
         self.bar.update(count or 0)
         return count
+
+    def close(self):
+        # The file it reads is closed with it (io.RawIOBase.close closes only itself).
+        try:
+            self.raw.close()
+        finally:
+            super().close()

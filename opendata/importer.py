@@ -73,7 +73,7 @@ POSITION_FIELDS = ("latitude", "longitude", "coordinates_source")
 RELATIONS = {"needs": Need, "publics": Public, "languages": Language}
 # FK targets are resolved by the importer from rows it has loaded: not re-queried per row;
 # field_origins is the importer's own dict of names and sources.
-CLEAN_EXCLUDE = ["neighbourhood", "parent", "verified_by", "field_origins"]
+CLEAN_EXCLUDE = ["neighbourhood", "qpv", "parent", "verified_by", "field_origins"]
 FIELDS = [
     (f.name, f.attname)
     for f in Structure._meta.concrete_fields
@@ -139,7 +139,7 @@ def search_text(name, kind, city, description):
     """Structure.compute_search_text() of these values, normalised part by part.
 
     normalize() works character by character and collapses what separates words, so
-    the normalised parts, joined, are the normalised whole (tests/test_import_csv.py
+    the normalised parts, joined, are the normalised whole (tests/opendata/test_import_csv.py
     checks it); and each part's normalize() is cached: a name normalised for matching,
     a city, a kind, a description met before cost nothing again.
     """
@@ -316,9 +316,10 @@ class Importer:
         self.needs = dict(Need.objects.values_list("slug", "pk"))
         self.publics = dict(Public.objects.values_list("slug", "pk"))
         self.languages = dict(Language.objects.values_list("slug", "pk"))
-        neighbourhoods = list(Neighbourhood.objects.all())
-        self.neighbourhoods = {n.slug: n.pk for n in neighbourhoods}
-        self.locator = bulk.NeighbourhoodIndex(neighbourhoods)
+        # A place's quartier (quartier or IRIS layers) and its QPV, from the polygons read
+        # once (actors.models.neighbourhoods.AreaIndex: an STRtree, no query per place).
+        self.neighbourhoods = dict(Neighbourhood.objects.quartiers().values_list("slug", "pk"))
+        self.areas = Neighbourhood.objects.index()
         self.loader = RelatedLoader()
         self.kind_defaults = {
             defaults.kind: (
@@ -813,8 +814,14 @@ class Importer:
             "search": (parts, search_text(*parts)),
             "normalized": {name: name_key(name), street: name_key(street)},
             "slug": (name, _slug_base(name)),
-            "place": (latitude, longitude, self.locator.locate(latitude, longitude)),
+            "place": (latitude, longitude, self._areas(latitude, longitude)),
         }
+
+    def _areas(self, latitude, longitude):
+        """(quartier pk, QPV pk, distance to the QPV) of a point; Nones without one."""
+        if latitude is None or longitude is None:
+            return None, None, None
+        return self.areas.areas(latitude, longitude)
 
     @property
     def taken_slugs(self):
@@ -895,11 +902,12 @@ class Importer:
                     record.drop(_("quartier"), record.neighbourhood_slug, _("quartier inconnu"))
             else:
                 structure.neighbourhood_is_manual = False
+        latitude, longitude, areas = record.derived["place"]
+        if (latitude, longitude) != (structure.latitude, structure.longitude):
+            areas = self._areas(structure.latitude, structure.longitude)
+        quartier, structure.qpv_id, structure.qpv_distance_m = areas
         if not structure.neighbourhood_is_manual:
-            latitude, longitude, found = record.derived["place"]
-            if (latitude, longitude) != (structure.latitude, structure.longitude):
-                found = self.locator.locate(structure.latitude, structure.longitude)
-            structure.neighbourhood_id = found
+            structure.neighbourhood_id = quartier
         if record.parent_slug is not None:
             if not record.parent_slug:
                 structure.parent_id = None

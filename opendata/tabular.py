@@ -276,6 +276,14 @@ def read_csv(stream):
     """Records of a CSV file in binary mode: UTF-8 with or without BOM, ';' or ','."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
+        yield from _read_csv(text)
+    finally:
+        # The caller's file stays the caller's to close, however the reading ended.
+        text.detach()
+
+
+def _read_csv(text):
+    try:
         header_line = text.readline()
     except UnicodeDecodeError:
         raise ImportFileError(_("le fichier n'est pas en UTF-8.")) from None

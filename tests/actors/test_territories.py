@@ -399,3 +399,20 @@ def test_a_qpvs_printed_guide_lists_the_places_inside_it(client, fictional_layer
     page = client.get(reverse("frontdesk:guide", args=[qpv.slug])).content.decode()
     assert "Lieu fictif dans le QPV" in page
     assert "quartier prioritaire" in page.lower()
+
+
+def test_an_imported_place_gets_its_quartier_and_its_qpv(fictional_layers, tmp_path):
+    """The import locates places with the same index as the site (AreaIndex): a QPV is never
+    taken for a place's quartier, and the place knows its QPV."""
+    from tests.opendata.test_import_csv import HEADER, run_import, write
+
+    lat, lon = IN_TILLEULS_AND_QPV
+    row = (
+        f"lieu-fictif-qpv;Lieu fictif importé;association;published;1 voie fictive;00000;"
+        f"Villefictive;{lat};{lon};;;;;oui;"
+    )
+    run_import(write(tmp_path, [HEADER, row]))
+    place = Structure.objects.get(name="Lieu fictif importé")
+    assert place.neighbourhood == Neighbourhood.objects.get(source_id="VF-1")
+    assert place.qpv == Neighbourhood.objects.get(source_id="QN00001X")
+    assert place.qpv_distance_m == 0

@@ -199,7 +199,7 @@ def test_the_data_page_names_a_real_networks_licence_and_version(client, feed_pa
 
 
 def test_places_imported_in_bulk_get_their_stops_and_a_dry_run_writes_none(tmp_path, feed_path):
-    from tests.test_import_csv import GOOD, HEADER, run_import, write
+    from tests.opendata.test_import_csv import GOOD, HEADER, run_import, write
 
     import_feed(feed_path, "fictif")
     path = write(tmp_path, [HEADER, GOOD])
@@ -319,7 +319,7 @@ def test_an_agent_uploads_a_feed_in_the_admin_and_the_worker_imports_it(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.test_opendata_admin import work
+    from tests.opendata.test_opendata_admin import work
     from transit.models import FeedImport
 
     settings.OPENDATA_UPLOAD_DIR = str(tmp_path / "uploads")
@@ -355,7 +355,7 @@ def test_a_bad_upload_is_reported_on_its_run_and_changes_nothing(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.test_opendata_admin import work
+    from tests.opendata.test_opendata_admin import work
     from transit.models import FeedImport
 
     settings.OPENDATA_UPLOAD_DIR = str(tmp_path / "uploads")

@@ -20,7 +20,7 @@ from tests.factories import make_structure
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 ANNUAIRE = FIXTURES / "annuaire-nantes.json"
 API = FIXTURES / "annuaire-api.json"
 T = datetime.time

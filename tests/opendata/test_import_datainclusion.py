@@ -17,7 +17,7 @@ from tests.factories import make_structure, need
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 STRUCTURES = FIXTURES / "data-inclusion-structures.json"
 SERVICES = FIXTURES / "data-inclusion-services.json"
 ANNUAIRE = FIXTURES / "annuaire-nantes.json"

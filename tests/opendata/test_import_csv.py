@@ -221,7 +221,7 @@ def test_an_unreadable_file_gives_a_french_error(tmp_path, content, message):
 def test_every_documented_column_is_in_the_readme():
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     section = readme.split("## Importing and exporting data", 1)[1]
     for name in tabular.HEADER:
         assert f"`{name}`" in section, name

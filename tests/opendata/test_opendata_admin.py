@@ -21,7 +21,7 @@ from tests.ban_server import ban_server_fixture  # noqa: F401  (the ban_server f
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 ANNUAIRE = FIXTURES / "annuaire-nantes.json"
 DI_STRUCTURES = FIXTURES / "data-inclusion-structures.json"
 DI_SERVICES = FIXTURES / "data-inclusion-services.json"

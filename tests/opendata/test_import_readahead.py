@@ -12,7 +12,7 @@ from django.db import transaction
 
 from actors.models import OpeningSlot, Service, Structure, StructureSource
 from opendata import readahead
-from tests.test_import_datainclusion import ANNUAIRE, SERVICES, STRUCTURES, run_import
+from tests.opendata.test_import_datainclusion import ANNUAIRE, SERVICES, STRUCTURES, run_import
 
 pytestmark = [
     pytest.mark.django_db,

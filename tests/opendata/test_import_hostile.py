@@ -16,7 +16,7 @@ from tests.factories import BREIL_CENTRE
 
 pytestmark = pytest.mark.django_db
 
-ANNUAIRE = Path(__file__).parent / "fixtures" / "annuaire-nantes.json"
+ANNUAIRE = Path(__file__).parents[1] / "fixtures" / "annuaire-nantes.json"
 LAT, LON = BREIL_CENTRE
 HEADER = "identifiant;nom;type;statut;latitude;longitude;description;horaires"
 
