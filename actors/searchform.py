@@ -29,7 +29,7 @@ from actors.filters import (
     VocabularyFilter,
     VocabularyMultipleFilter,
 )
-from actors.templatetags.guide import aria_attrs, french_lang
+from actors.templatetags.places import aria_attrs, french_lang
 
 # Shown as a select: one value in the form, even where a URL may give several.
 SELECTS = (VocabularyFilter, VocabularyMultipleFilter, ChoiceFilter, MultipleChoiceFilter)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from actors import geo
-from actors.hours import usual_week
 from actors.models import Need, Structure
+from actors.opening import usual_week
 from actors.projection import Projection
 from transit import nearby as nearby_stops
 

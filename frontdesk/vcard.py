@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from actors.enums import Weekday
-from actors.hours import format_time
+from actors.opening import format_time
 
 # Every way a text can break a line, a lone carriage return included: a reader that
 # splits on any of them would otherwise read what follows as a property of its own

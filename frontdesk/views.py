@@ -16,9 +16,9 @@ from actors import geo
 from actors import search as search_module
 from actors.desk import DESK_COOKIE, DESK_MAX_AGE, desk_from_request
 from actors.enums import ExceptionKind
-from actors.hours import usual_week
 from actors.models import Need, Neighbourhood, Structure
 from actors.models.people import calendar_prefetches
+from actors.opening import usual_week
 from actors.renderers import EscapingJsonResponse
 from actors.search import OriginKind
 from actors.views import search_form_context, search_title

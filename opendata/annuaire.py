@@ -20,7 +20,7 @@ from actors.enums import CoordinatesSource, Status, StructureKind, VerificationM
 from actors.phones import normalize_phone
 
 from . import jsonstream
-from .opening_hours import ParsedHours, parse_time
+from .osm_hours import ParsedHours, parse_time
 from .records import Record, Skipped, refusal
 
 SOURCE = "annuaire-service-public"

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from actors.enums import Status, StructureKind
 from actors.models import Permanence
 
-from .opening_hours import format_opening_hours, format_permanence_hours
+from .osm_hours import format_opening_hours, format_permanence_hours
 
 # Our kinds that belong to a data·inclusion "réseau porteur".
 NETWORKS = {

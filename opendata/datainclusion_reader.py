@@ -28,7 +28,7 @@ from actors.text import normalize
 
 from . import jsonstream
 from .datainclusion import NETWORKS
-from .opening_hours import parse_opening_hours
+from .osm_hours import parse_opening_hours
 from .records import Record, SetAside, refusal
 
 SOURCE_PREFIX = "data-inclusion"

@@ -20,7 +20,7 @@ from actors.enums import CoordinatesSource, Status, StructureKind, VerificationM
 from actors.text import normalize
 
 from . import spreadsheet
-from .opening_hours import format_opening_hours, parse_opening_hours
+from .osm_hours import format_opening_hours, parse_opening_hours
 from .records import MAX_FIELD_CHARS, ImportFileError, Record, bad_text
 
 LIST_SEPARATOR = "|"

@@ -21,7 +21,7 @@ from actors.enums import ExceptionKind, Status
 
 from .rows import ModelRows
 
-# Hours as plain rows: what actors.hours reads (a card shows them, nobody edits them there).
+# Hours as plain rows: what actors.opening reads (a card shows them, nobody edits them there).
 SlotRow = namedtuple("SlotRow", "structure_id weekday opens closes")
 ExceptionRow = namedtuple("ExceptionRow", "structure_id starts_on ends_on kind opens closes label")
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ExceptionKind, Weekday
-from actors.hours import format_period, format_slots
+from actors.opening import format_period, format_slots
 
 
 class OpeningSlot(models.Model):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
-from actors.hours import public_holiday, school_holiday
+from actors.opening import public_holiday, school_holiday
 from actors.phones import PhoneValidator, normalize_phone
 
 from .ages import AgeRange, age_constraints

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from actors import geo
-from actors import hours as opening_hours
+from actors import opening as opening_hours
 from actors.enums import (
     CoordinatesSource,
     ExceptionKind,
@@ -257,7 +257,7 @@ class StructureQuerySet(models.QuerySet):
         return rows
 
     def open_at(self, moment=None):
-        """Open at this moment, with the same precedence as actors.hours.hours_on().
+        """Open at this moment, with the same precedence as actors.opening.hours_on().
 
         Asked slot-first: the places with a slot or special hours running now come from
         the slot and exception time indexes (a small set, and none at all on a Sunday

@@ -15,7 +15,7 @@ from django.utils import timezone
 from actors.enums import ExceptionKind, Recurrence
 from actors.models import Language, OpeningException, PermanenceCancellation
 from actors.models.people import Skip
-from opendata.opening_hours import check_opening_hours
+from opendata.osm_hours import check_opening_hours
 from tests.factories import ILE_DE_NANTES, make_permanence, make_structure
 
 pytestmark = pytest.mark.django_db

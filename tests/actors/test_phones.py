@@ -58,7 +58,7 @@ def test_the_model_stores_the_canonical_form_and_refuses_the_rest():
 def test_pages_show_the_national_format():
     structure = make_structure(phone="+33240123456")
     html = Template(
-        "{% load guide %}<a href='{{ s.phone|tel_uri }}'>{{ s.phone|phone }}</a>"
+        "{% load places %}<a href='{{ s.phone|tel_uri }}'>{{ s.phone|phone }}</a>"
     ).render(Context({"s": structure}))
     assert html == "<a href='tel:+33240123456'>02 40 12 34 56</a>"
 

@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from actors import geo
 from actors.enums import ExceptionKind
-from actors.hours import format_day, format_period, usual_week
 from actors.models import OpeningException
+from actors.opening import format_day, format_period, usual_week
 from tests.factories import BREIL_CENTRE, make_structure, offset
 
 T = datetime.time

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from actors.geo import walking_minutes
-from actors.templatetags.guide import french_lang
+from actors.templatetags.places import french_lang
 from transit.models import Feed
 from transit.nearby import stops_for, stops_line
 from transit.rides import rides_for

@@ -7,7 +7,7 @@ regular subset of the syntax:
     Mo-Fr 09:00-12:30,13:30-17:30; Sa 09:00-12:00; PH off;
     2025 Jul 14 10:00-12:00 "horaires d'été"; 2025 Dec 24-2026 Jan 01 off "congés"
 
-Rule order follows our precedence (actors.hours.hours_on): later OSM rules
+Rule order follows our precedence (actors.opening.hours_on): later OSM rules
 override earlier ones, so the usual week comes first, then the public-holiday
 rule, then dated special hours, then dated closures.
 
@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.enums import ExceptionKind, HolidaysRule, Recurrence
-from actors.hours import public_holiday
+from actors.opening import public_holiday
 
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -4,8 +4,8 @@ import zoneinfo
 import pytest
 
 from actors.enums import ExceptionKind, HolidaysRule
-from actors.hours import hours_on, opening_status
 from actors.models import OpeningException, Structure
+from actors.opening import hours_on, opening_status
 from tests.factories import make_structure
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import opening_hours
 import pytest
 
 from actors.enums import ExceptionKind, HolidaysRule
-from actors.hours import hours_on
-from opendata.opening_hours import (
+from actors.opening import hours_on
+from opendata.osm_hours import (
     HORIZON_DAYS,
     format_opening_hours,
     parse_opening_hours,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from actors import geo, phones, vocabulary
 from actors.enums import Recurrence, Weekday
-from actors.hours import format_day, format_period, format_time
 from actors.models.structures import kind_labels
+from actors.opening import format_day, format_period, format_time
 
 register = template.Library()
 
