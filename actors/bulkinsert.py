@@ -80,6 +80,20 @@ class IdPool:
         return taken
 
 
+# The column types insert_rows writes as the ORM would: text and numbers as they are,
+# booleans, dates and times through the backend's adaptation, JSON as its text. Any other
+# (a UUID, a binary, a decimal on SQLite…) is refused rather than written wrong.
+SUPPORTED_TYPES = frozenset(
+    {
+        "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+        "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+        "PositiveSmallIntegerField", "FloatField", "BooleanField", "CharField", "TextField",
+        "SlugField", "EmailField", "URLField", "ForeignKey", "OneToOneField", "DateField",
+        "TimeField", "DateTimeField", "JSONField",
+    }
+)  # fmt: skip
+
+
 def insert_rows(model, rows, *, with_pk=False, columns=None):
     """Insert attname → value dicts (missing fields take their default); `with_pk`: the
     rows carry their primary key (allocate_ids).
@@ -96,6 +110,9 @@ def insert_rows(model, rows, *, with_pk=False, columns=None):
     else:
         by_attname = {f.attname: f for f in model._meta.concrete_fields}
         fields = [by_attname[attname] for attname in columns]
+    unsupported = [f.name for f in fields if f.get_internal_type() not in SUPPORTED_TYPES]
+    if unsupported:
+        raise TypeError(f"insert_rows cannot write {model.__name__}.{', '.join(unsupported)}")
     column_list = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     pairs = [(f.attname, f.get_default()) for f in fields]
@@ -291,3 +308,25 @@ def select_in(model, columns, column, values, *, where=None, chunk=900):
             )
             found.extend(cursor.fetchall())
     return found
+
+
+def delete_in(model, column, values, *, chunk=900):
+    """DELETE the rows whose `column` is in `values`, in raw SQL: no signals, no cascade
+    collection, no history — the caller writes what history it keeps (imports, the
+    example data's removal). Django's own shortcut for this is private
+    (QuerySet._raw_delete)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    field = model._meta.pk if column == "pk" else model._meta.get_field(column)
+    values = list(values)
+    deleted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            cursor.execute(
+                f"DELETE FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(field.column)} IN ({', '.join(['%s'] * len(part))})",
+                part,
+            )
+            deleted += cursor.rowcount
+    return deleted

@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import IdPool, insert_rows, select_in
+from actors.bulkinsert import IdPool, delete_in, insert_rows, select_in
 
 BATCH = 1000
 
@@ -136,7 +136,7 @@ def insert_children(model, rows, *, parent, user=None, history=True):
 def delete_children(model, *, parent, ids, user=None):
     if not ids:
         return
-    queryset = model.objects.filter(**{f"{parent}__in": ids})
     if has_history(model):
-        _record_history(model, list(queryset.values()), "-", user)
-    queryset._raw_delete(queryset.db)
+        rows = model.objects.filter(**{f"{parent}__in": ids}).values()
+        _record_history(model, list(rows), "-", user)
+    delete_in(model, model._meta.get_field(parent).attname, ids)

@@ -13,7 +13,7 @@ import collections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.bulkinsert import insert_rows, select_in
+from actors.bulkinsert import delete_in, insert_rows, select_in
 from actors.models import Need, Public, Service, Structure
 from actors.models.structures import MANUAL
 
@@ -285,9 +285,7 @@ class ServiceWriter:
             (Service.needs.through, "need_id", 1),
             (Service.publics.through, "public_id", 2),
         ):
-            for start in range(0, len(old), BATCH_SIZE):
-                chunk = old[start : start + BATCH_SIZE]
-                through.objects.filter(service_id__in=chunk)._raw_delete(through.objects.db)
+            delete_in(through, "service_id", old)
             insert_rows(
                 through,
                 [(pk_of(item[0]), pk) for item in items for pk in sorted(item[position])],

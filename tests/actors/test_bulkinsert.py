@@ -181,3 +181,32 @@ def test_tuples_of_named_columns_go_in_like_dicts():
         (day, datetime.time(9), datetime.time(12, 30)) for day in range(3)
     ]
     assert list(structure.needs.all()) == [need]
+
+
+def test_a_column_type_the_writer_does_not_know_is_refused_not_written_wrong():
+    from django.db import models
+
+    from actors.bulkinsert import SUPPORTED_TYPES, insert_rows
+    from actors.models import Structure
+
+    field = models.UUIDField()
+    field.set_attributes_from_name("token")
+    assert field.get_internal_type() not in SUPPORTED_TYPES
+    original = Structure._meta.concrete_fields
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "actors.bulkinsert.insertable_fields", lambda model, with_pk=False: [*original, field]
+        )
+        with pytest.raises(TypeError, match="cannot write Structure.token"):
+            insert_rows(Structure, [{"name": "x"}])
+
+
+@pytest.mark.django_db
+def test_rows_are_deleted_by_their_column_in_chunks():
+    from actors.bulkinsert import delete_in
+    from actors.models import OpeningSlot
+    from tests.factories import make_structure
+
+    places = [make_structure(hours=[(0, datetime.time(9), datetime.time(12))]) for _ in range(3)]
+    assert delete_in(OpeningSlot, "structure_id", [p.pk for p in places[:2]], chunk=1) == 2
+    assert list(OpeningSlot.objects.values_list("structure_id", flat=True)) == [places[2].pk]
