@@ -87,7 +87,28 @@ class SearchFormView:
         )
 
     def _render(self, group):
-        return mark_safe("\n".join(self._control(name, f) for name, f in self._group(group)))
+        return mark_safe("\n".join(self._kept_control(name, f) for name, f in self._group(group)))
+
+    # Controls kept per vocabulary, for this many (name, language, value) at most.
+    KEPT_CONTROLS = 2048
+
+    def _kept_control(self, name, filter_):
+        """A control without error depends only on its value and the page's language: written
+        once, kept with the vocabulary (which its options come from)."""
+        if self.form.is_bound and name in self.form.errors:
+            return self._control(name, filter_)
+        words = vocabulary.current()
+        kept = words.__dict__.get("_form_controls")
+        if kept is None:
+            kept = {}
+            object.__setattr__(words, "_form_controls", kept)
+        key = (name, get_language(), self.params.get(name) or "")
+        html = kept.get(key)
+        if html is None:
+            if len(kept) >= self.KEPT_CONTROLS:
+                kept.clear()
+            html = kept[key] = self._control(name, filter_)
+        return html
 
     def _errors(self, bound):
         return str(bound.errors) if bound.errors else ""

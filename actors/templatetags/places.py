@@ -190,6 +190,7 @@ def _card_words(url):
         "url": url,
         # Data is French: marked as such on a page in another language (RGAA 8.7).
         "lang": french_lang(),
+        "english": (translation.get_language() or "fr").startswith("en"),
         "kinds": kind_labels(),
         "weekdays": {value: str(label) for value, label in Weekday.choices},
         "recurrences": {value: str(label).lower() for value, label in Recurrence.choices},
@@ -271,8 +272,12 @@ def _card(structure, words, add_form, level, extra, now):
         parts.append(extra)
     needs = _prefetched(structure, "needs")
     if needs:
+        # Need.local_label, with the page's language read once (words["english"]).
+        english = words["english"]
         chips = "".join(
-            f"<li{lang if need.shown_in_french else ''}>{escape(need.local_label)}</li>"
+            f"<li>{escape(need.label_en)}</li>"
+            if english and need.label_en
+            else f"<li{lang}>{escape(need.label)}</li>"
             for need in needs
         )
         parts.append(f'<ul class="chips" aria-label="{words["needs"]}">{chips}</ul>')
