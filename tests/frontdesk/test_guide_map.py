@@ -111,7 +111,9 @@ def test_the_pdf_map_has_the_streets_of_the_configured_tiles_under_its_places(cl
     assert red > 200 and green < 150 and blue < 150, (red, green, blue)
     assert picture.getpixel((2, 2)) != (255, 255, 255), "the frame is covered to its corner"
     text = pdf_text(response)
-    assert "Fond de carte : rues, places et lignes de tram (Tuiles fictives de test)" in text
+    # Without spaces: the PDF's text, read back, splits a kerned pair ("T uiles") at times.
+    legend = "Fond de carte : rues, places et lignes de tram (Tuiles fictives de test)"
+    assert legend.replace(" ", "") in text.replace(" ", ""), text
     assert tile_server.requests and all(r.endswith(".png") for r in tile_server.requests)
     assert len(tile_server.requests) <= tiles.MAX_TILES
 
