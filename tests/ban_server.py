@@ -57,7 +57,13 @@ class BanServer:
         self.failing = False
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._http.ban = self
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._http.daemon_threads = True  # stop() does not wait for a slow answer
+        self._thread = threading.Thread(
+            # Polled often: stop() waits for the next poll (half a second by default).
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            daemon=True,
+        )
 
     @property
     def domain(self):

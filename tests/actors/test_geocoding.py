@@ -31,7 +31,7 @@ def slow_ban(settings):
     server = SlowBanServer().start()
     settings.GEOCODER_SCHEME = "http"
     settings.GEOCODER_DOMAIN = server.domain
-    settings.GEOCODER_TIMEOUT = 1
+    settings.GEOCODER_TIMEOUT = 0.25  # seconds: a hanging geocoder costs the suite little
     yield server
     server.stop()
 
@@ -107,7 +107,7 @@ def test_without_a_pause_every_search_asks_again_and_no_fallback_is_kept(
 
 def test_a_slow_geocoder_times_out_and_falls_back_to_the_desk(client, slow_ban, places):
     desk = make_structure(name="Mon accueil", at=BREIL_CENTRE)
-    slow_ban.delay = 2.5
+    slow_ban.delay = 1
     with pytest.raises(GeocoderUnavailable):
         geocode("3 voie fictive 44300")
     response = client.get(
@@ -163,7 +163,7 @@ def test_with_the_cache_down_a_hanging_geocoder_is_paused_in_this_process(
             "LOCATION": "redis://127.0.0.1:9/0",
         },
     }
-    slow_ban.delay = 2.5  # longer than GEOCODER_TIMEOUT: it hangs
+    slow_ban.delay = 1  # longer than GEOCODER_TIMEOUT: it hangs
     params = {"adresse": "3 voie fictive 44300", "quartier": "breil-barberie"}
     asked = []
     for _ in range(3):
