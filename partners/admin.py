@@ -18,8 +18,8 @@ from actors.admin import StructureAdmin as BaseStructureAdmin
 from actors.admin import StructureAdminForm
 from actors.enums import VerificationMethod
 from actors.models import Actor, Permanence, Structure
+from actors.models.history import TRACKED
 from partners import links, notifications, timeline
-from partners.history import TRACKED
 from partners.models import (
     AlreadyDecided,
     ChangeProposal,

@@ -11,9 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from actors.enums import Status, VerificationMethod
 from actors.models import Structure, unique_slug
 from partners import notifications, proposal_fields
-from partners.history import register_all
-
-register_all()
 
 
 class MemberRole(models.TextChoices):

@@ -1,7 +1,7 @@
 """One readable history per structure: the entry itself and every row shown on its page.
 
 Edits to hours, exceptions, professionals and permanences are recorded on their own
-history tables (partners.history); an agent wants them on the structure's history,
+history tables (actors.models.history); an agent wants them on the structure's history,
 in one list: who, when, what, which field, before → after, and why.
 
 The queries do not grow with the number of records: one per tracked table, one per
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actors.models import Actor, OpeningException, OpeningSlot, Permanence, Structure
-from partners.history import TRACKED
+from actors.models.history import TRACKED
 
 # Timestamps the history itself already gives, and pointers to the structure whose
 # history this is: noise in a diff.

@@ -1,3 +1,4 @@
+from . import history  # noqa: F401  (gives each tracked model its historical model)
 from .geocoding import GeocodedAddress
 from .hours import OpeningException, OpeningSlot
 from .neighbourhoods import Neighbourhood
