@@ -4,12 +4,18 @@
 a field the partner did not touch compares equal to the live value.
 """
 
+import contextlib
+import datetime
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ContactVisibility, ExceptionKind, Recurrence, Weekday
 from actors.models import Language, Need, OpeningException, Public, Structure
+from actors.models.ages import MAX_AGE
 from actors.phones import PhoneField
 from partners import proposal_fields
 from partners.models import ErrorReport
@@ -159,6 +165,50 @@ class ActorForm(RowForm):
         }
 
 
+class DateListField(forms.CharField):
+    """Dates to come, typed as the French write them ("15/12/2026, 05/01/2027"); the value is
+    the sorted list of "YYYY-MM-DD" a proposal stores."""
+
+    FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(proposal_fields.french_date(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        days = set()
+        for word in re.split(r"[,;\s]+", text.strip()):
+            if not word:
+                continue
+            day = self._parse(word)
+            if day is None:
+                raise ValidationError(
+                    _("« %(value)s » n'est pas une date : écrivez-la JJ/MM/AAAA."),
+                    params={"value": word},
+                )
+            if day < timezone.localdate():
+                raise ValidationError(
+                    _("Le %(date)s est déjà passé : seules les séances à venir s'annulent."),
+                    params={"date": day.strftime("%d/%m/%Y")},
+                )
+            days.add(day.isoformat())
+        return sorted(days)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != (initial or [])
+        except ValidationError:
+            return True
+
+    def _parse(self, word):
+        for pattern in self.FORMATS:
+            with contextlib.suppress(ValueError):
+                return datetime.datetime.strptime(word, pattern).date()
+        return None
+
+
 class PermanenceForm(RowForm):
     host = forms.SlugField(
         label=_("lieu d'accueil"),
@@ -177,6 +227,21 @@ class PermanenceForm(RowForm):
     walk_in = forms.BooleanField(label=_("sans rendez-vous"), required=False)
     by_appointment = forms.BooleanField(label=_("sur rendez-vous"), required=False)
     notes = forms.CharField(label=_("informations pratiques"), required=False, max_length=300)
+    min_age = forms.IntegerField(
+        label=_("âge minimum"), required=False, min_value=0, max_value=MAX_AGE
+    )
+    max_age = forms.IntegerField(
+        label=_("âge maximum"), required=False, min_value=0, max_value=MAX_AGE
+    )
+    off_in_school_holidays = forms.BooleanField(
+        label=_("pas pendant les vacances scolaires"), required=False
+    )
+    cancelled_on = DateListField(
+        label=_("séances annulées"),
+        required=False,
+        max_length=300,
+        help_text=_("Dates à venir, JJ/MM/AAAA, séparées par des virgules."),
+    )
 
     def clean_host(self):
         slug = self.cleaned_data["host"]
@@ -188,6 +253,9 @@ class PermanenceForm(RowForm):
         data = super().clean()
         if data.get("opens") and data.get("closes") and data["opens"] >= data["closes"]:
             raise ValidationError(_("L'heure de fin doit être après l'heure de début."))
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(_("L'âge maximum doit être supérieur ou égal à l'âge minimum."))
         return data
 
     def value(self):

@@ -268,8 +268,12 @@ class IdentifiedRowsField(RowsField):
             self.assign(row, item)
             self._full_clean(row)
             row.save()
+            self.saved(row, item)
         for row in existing.values():
             self.remove(row)
+
+    def saved(self, row, item):
+        """What is written once the row exists (rows that point to it)."""
 
 
 class ActorsField(IdentifiedRowsField):
@@ -312,21 +316,37 @@ class PermanencesField(IdentifiedRowsField):
         "walk_in",
         "by_appointment",
         "notes",
+        "min_age",
+        "max_age",
+        "off_in_school_holidays",
+        "cancelled_on",
     )
+    # Proposals made before these existed do not carry them: the entry's values stay.
+    ADDED_LATER = ("min_age", "max_age", "off_in_school_holidays")
 
     def rows(self, structure):
-        return structure.held_permanences.current().select_related("host").order_by("pk")
+        return (
+            structure.held_permanences.current()
+            .select_related("host")
+            .prefetch_related("cancellations")
+            .order_by("pk")
+        )
 
     def value_of(self, permanence, name):
         if name == "host":
             return permanence.host.slug
         if name in ("opens", "closes"):
             return hhmm(getattr(permanence, name))
+        if name == "cancelled_on":
+            return upcoming_cancellations(permanence)
         return getattr(permanence, name)
 
     def assign(self, permanence, item):
         for name in ("title", "weekday", "recurrence", "walk_in", "by_appointment", "notes"):
             setattr(permanence, name, item[name])
+        for name in self.ADDED_LATER:
+            if name in item:
+                setattr(permanence, name, item[name])
         permanence.opens, permanence.closes = parse_time(item["opens"]), parse_time(item["closes"])
         host = Structure.objects.filter(slug=item["host"]).first()
         if host is None or host.pk == permanence.provider_id:
@@ -336,6 +356,22 @@ class PermanencesField(IdentifiedRowsField):
             )
         permanence.host = host
 
+    def saved(self, permanence, item):
+        if "cancelled_on" not in item:
+            return
+        # The sessions to come that will not take place: the list replaces the upcoming
+        # cancellations (past ones stay, they are the permanence's record).
+        wanted = set(item["cancelled_on"])
+        upcoming = {
+            cancellation.on_date.isoformat(): cancellation
+            for cancellation in permanence.cancellations.filter(on_date__gte=timezone.localdate())
+        }
+        for day, cancellation in upcoming.items():
+            if day not in wanted:
+                cancellation.delete()
+        for day in sorted(wanted - upcoming.keys()):
+            permanence.cancellations.create(on_date=datetime.date.fromisoformat(day))
+
     def new_row(self, structure):
         return Permanence(provider=structure)
 
@@ -343,7 +379,7 @@ class PermanencesField(IdentifiedRowsField):
         permanence.delete()  # the history keeps a record of it
 
     def describe(self, item):
-        return _("%(title)s à %(host)s, le %(day)s de %(opens)s à %(closes)s (%(recurrence)s)") % {
+        text = _("%(title)s à %(host)s, le %(day)s de %(opens)s à %(closes)s (%(recurrence)s)") % {
             "title": item["title"],
             "host": item["host"],
             "day": _label(Weekday, item["weekday"]),
@@ -351,6 +387,34 @@ class PermanencesField(IdentifiedRowsField):
             "closes": item["closes"],
             "recurrence": _label(Recurrence, item["recurrence"]).lower(),
         }
+        details = []
+        if item.get("min_age") is not None or item.get("max_age") is not None:
+            details.append(
+                _("âges : %(min)s à %(max)s ans")
+                % {"min": item.get("min_age") or 0, "max": item.get("max_age") or "…"}
+            )
+        if item.get("off_in_school_holidays"):
+            details.append(_("pas pendant les vacances scolaires"))
+        if item.get("cancelled_on"):
+            details.append(
+                _("annulée le %(dates)s")
+                % {"dates": ", ".join(french_date(day) for day in item["cancelled_on"])}
+            )
+        return " ; ".join([text, *details])
+
+
+def upcoming_cancellations(permanence):
+    """The dates ("YYYY-MM-DD") of the sessions to come that will not take place."""
+    today = timezone.localdate()
+    return sorted(
+        cancellation.on_date.isoformat()
+        for cancellation in permanence.cancellations.all()
+        if cancellation.on_date >= today
+    )
+
+
+def french_date(day):
+    return datetime.date.fromisoformat(day).strftime("%d/%m/%Y")
 
 
 SCALARS = [

@@ -26,7 +26,8 @@ def _fields(form, data):
         elif isinstance(bound.field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
             data[bound.html_name] = [_as_post(item) for item in value or []]
         else:
-            data[bound.html_name] = _as_post(value)
+            # As the widget writes it in the page (a list of dates as "15/12/2026, …").
+            data[bound.html_name] = _as_post(bound.field.prepare_value(value))
 
 
 def proposal_post(structure=None, **overrides):

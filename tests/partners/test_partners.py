@@ -440,3 +440,79 @@ def test_line_ends_sent_by_browsers_are_not_a_change(partner_a_client, structure
     data = proposal_post(structure_a, description="Ligne 1\r\nLigne 2 ", phone="02 40 99 99 99")
     partner_a_client.post(reverse("partners:propose", args=[structure_a.slug]), data)
     assert ChangeProposal.objects.get().changes == {"phone": "+33240999999"}
+
+
+def test_the_provider_proposes_its_permanences_ages_school_holidays_and_cancellations(
+    partner_a_client, structure_a, structure_b, staff_agent
+):
+    permanence = make_permanence(structure_b, structure_a, title="Permanence emploi")
+    first, second = permanence.next_dates(count=2)
+    data = proposal_post(
+        structure_a,
+        **{
+            "permanences-0-min_age": "16",
+            "permanences-0-max_age": "25",
+            "permanences-0-off_in_school_holidays": "on",
+            # As a partner types it: French dates, one of them twice.
+            "permanences-0-cancelled_on": f"{first:%d/%m/%Y}, {first:%d/%m/%Y}",
+        },
+    )
+    response = partner_a_client.post(reverse("partners:propose", args=[structure_a.slug]), data)
+    assert response.status_code == 302
+    proposal = ChangeProposal.objects.get()
+    assert proposal.changes["permanences"][0]["cancelled_on"] == [first.isoformat()]
+
+    proposal.accept(by=staff_agent)
+
+    permanence.refresh_from_db()
+    assert (permanence.min_age, permanence.max_age) == (16, 25)
+    assert permanence.off_in_school_holidays
+    assert [c.on_date for c in permanence.cancellations.all()] == [first]
+    assert first not in permanence.next_dates(count=2) and second in permanence.next_dates()
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("31/02/2030", "« 31/02/2030 » n&#x27;est pas une date : écrivez-la JJ/MM/AAAA."),
+        (
+            "01/01/2020",
+            "Le 01/01/2020 est déjà passé : seules les séances à venir s&#x27;annulent.",
+        ),
+    ],
+)
+def test_a_cancellation_date_that_cannot_be_is_refused_in_french(
+    partner_a_client, structure_a, structure_b, typed, message
+):
+    make_permanence(structure_b, structure_a, title="Permanence emploi")
+    data = proposal_post(structure_a, **{"permanences-0-cancelled_on": typed})
+    response = partner_a_client.post(reverse("partners:propose", args=[structure_a.slug]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChangeProposal.objects.exists()
+
+
+def test_a_proposal_made_before_permanences_had_ages_keeps_their_ages(
+    structure_a, structure_b, partner_a, staff_agent
+):
+    permanence = make_permanence(structure_b, structure_a, min_age=16, max_age=25)
+    from partners.proposal_fields import PermanencesField
+
+    (item,) = PermanencesField().read(structure_a)
+    old_item = {
+        name: value
+        for name, value in item.items()
+        if name not in ("min_age", "max_age", "off_in_school_holidays", "cancelled_on")
+    }
+    proposal = ChangeProposal.objects.create(
+        structure=structure_a,
+        proposed_by=partner_a,
+        base={"permanences": [old_item]},
+        changes={"permanences": [{**old_item, "title": "Nouveau titre"}]},
+    )
+    # The agent sees the permanences changed since (they carry ages now) and keeps the
+    # proposal's: what it did not know about stays as it is.
+    proposal.accept(by=staff_agent, resolutions={"permanences": "proposed"})
+    permanence.refresh_from_db()
+    assert permanence.title == "Nouveau titre"
+    assert (permanence.min_age, permanence.max_age) == (16, 25)
