@@ -227,23 +227,30 @@ def format_slots(pairs):
 
 
 def usual_week(weekly_slots):
-    """The usual week in one line, days with the same hours grouped: "lun.–ven. 9 h–12 h et
-    14 h–17 h ; sam. 9 h–12 h". "" without slots."""
+    """The usual week in one line, days with the same hours together: "lun.–ven. 9 h–12 h et
+    14 h–17 h ; sam. 9 h–12 h", "lun., mer., ven. 14 h–18 h". "" without slots."""
     by_day = {}
     for slot in weekly_slots:
         by_day.setdefault(slot.weekday, []).append((slot.opens, slot.closes))
-    runs = []  # [first day, last day, pairs]: consecutive days with the same hours
+    days_by_hours = {}  # the same hours, the days that have them, in the week's order
     for weekday in sorted(by_day):
-        pairs = sorted(by_day[weekday])
-        if runs and runs[-1][1] == weekday - 1 and runs[-1][2] == pairs:
+        days_by_hours.setdefault(tuple(sorted(by_day[weekday])), []).append(weekday)
+    parts = [f"{_days(days)} {format_slots(pairs)}" for pairs, days in days_by_hours.items()]
+    return pgettext("list separator", " ; ").join(parts)
+
+
+def _days(weekdays):
+    """ "lun.–ven.", "lun., mar.", "lun., mer.–ven.": three days or more in a row as a range."""
+    runs = []  # [first, last]
+    for weekday in weekdays:
+        if runs and runs[-1][1] == weekday - 1:
             runs[-1][1] = weekday
         else:
-            runs.append([weekday, weekday, pairs])
-    parts = []
-    for first, last, pairs in runs:
-        days = str(WEEKDAY_ABBREVIATIONS[first])
-        if last > first:
-            separator = "–" if last > first + 1 else ", "
-            days = f"{days}{separator}{WEEKDAY_ABBREVIATIONS[last]}"
-        parts.append(f"{days} {format_slots(pairs)}")
-    return pgettext("list separator", " ; ").join(parts)
+            runs.append([weekday, weekday])
+    names = []
+    for first, last in runs:
+        if last - first >= 2:
+            names.append(f"{WEEKDAY_ABBREVIATIONS[first]}–{WEEKDAY_ABBREVIATIONS[last]}")
+        else:
+            names.extend(str(WEEKDAY_ABBREVIATIONS[day]) for day in range(first, last + 1))
+    return ", ".join(names)

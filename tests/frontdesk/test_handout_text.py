@@ -51,6 +51,11 @@ def test_the_usual_week_groups_days_with_the_same_hours():
     assert usual_week(week) == "lun.–ven. 9 h–12 h et 14 h–17 h ; sam. 9 h 30–12 h"
     two_days = [Slot(0, T(9), T(12)), Slot(1, T(9), T(12)), Slot(3, T(14), T(16))]
     assert usual_week(two_days) == "lun., mar. 9 h–12 h ; jeu. 14 h–16 h"
+    # Days apart with the same hours are said once (was "lun. 14 h–18 h ; mer. 14 h–18 h ; …").
+    every_other = [Slot(d, T(14), T(18)) for d in (0, 2, 4)] + [Slot(1, T(9), T(12))]
+    assert usual_week(every_other) == "lun., mer., ven. 14 h–18 h ; mar. 9 h–12 h"
+    most_days = [Slot(d, T(9), T(12)) for d in (0, 2, 3, 4)]
+    assert usual_week(most_days) == "lun., mer.–ven. 9 h–12 h"
     assert usual_week([]) == ""
     with translation.override("en"):
         assert usual_week(week[:1]) == "Mon 9:00–12:00"
