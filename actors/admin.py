@@ -241,7 +241,7 @@ class StructureAdmin(SimpleHistoryAdmin):
                     ("walk_in", "by_appointment", "by_phone", "online"),
                     "referral_required",
                     "access_details",
-                    "what_to_bring",
+                    ("what_to_bring", "what_to_bring_en"),
                     ("is_free", "fees_details"),
                 ]
             },

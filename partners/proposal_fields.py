@@ -436,6 +436,7 @@ SCALARS = [
     "referral_required",
     "access_details",
     "what_to_bring",
+    "what_to_bring_en",
     "is_free",
     "fees_details",
     "wheelchair",

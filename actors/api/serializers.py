@@ -175,6 +175,7 @@ class StructureDetailSerializer(StructureSummarySerializer):
             "referral_required",
             "access_details",
             "what_to_bring",
+            "what_to_bring_en",
             "is_free",
             "fees_details",
             "languages",

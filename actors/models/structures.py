@@ -460,6 +460,15 @@ class Structure(AgeRange):
     what_to_bring = models.CharField(
         _("à apporter"), max_length=300, blank=True, help_text=_("Ex. : « pièce d'identité, CV »")
     )
+    what_to_bring_en = models.CharField(
+        _("à apporter, en anglais"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Pour les pages et les fiches en anglais, ex. : « ID card, CV ». Vide : le texte "
+            "français y est montré, signalé comme français."
+        ),
+    )
     is_free = models.BooleanField(_("gratuit"), default=True)
     fees_details = models.CharField(_("tarifs"), max_length=300, blank=True)
 

@@ -34,6 +34,19 @@ def french(value, autoescape=True):
 
 
 @register.filter(needs_autoescape=True)
+def what_to_bring(structure, autoescape=True):
+    """What to bring, in the page's language: the English an agent or partner wrote for an
+    English page, otherwise the French, marked as such."""
+    if not _page_is_in_data_language() and structure.what_to_bring_en:
+        return (
+            conditional_escape(structure.what_to_bring_en)
+            if autoescape
+            else (structure.what_to_bring_en)
+        )
+    return french(structure.what_to_bring, autoescape)
+
+
+@register.filter(needs_autoescape=True)
 def term(item, autoescape=True):
     """A word of a vocabulary (a need, a public, a language) in the page's language; its
     French label, marked as French on a page in another language, when it has no English."""

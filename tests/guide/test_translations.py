@@ -279,6 +279,24 @@ def test_the_handout_renders_in_english(client, place):
     # Dates and times in English: "Printed on Friday 27 November 2026", "9:00–12:00".
     assert re.search(rf"Printed on ({ENGLISH_DAYS}) \d{{1,2}} [A-Z][a-z]+ \d{{4}}", body)
     assert re.search(r"\d{1,2}:\d\d–\d{1,2}:\d\d", body)
+    # Free text without English is shown as written, marked as French for screen readers.
+    assert '<span lang="fr">Une pièce d&#x27;identité</span>' in response.content.decode()
+
+
+def test_what_to_bring_in_english_when_an_agent_wrote_it(client, place):
+    place.what_to_bring_en = "An identity document"
+    place.save()
+    client.post("/selection/ajouter/", {"slug": place.slug})
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    for url in ("/selection/fiche/", place.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert "What to bring:</strong> An identity document" in page, url
+        assert "Une pièce d&#x27;identité" not in page, url
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert (
+        "À apporter :</strong> Une pièce d&#x27;identité"
+        in client.get(place.get_absolute_url()).content.decode()
+    )
 
 
 def test_the_handout_stays_french_by_default(client, place):

@@ -247,6 +247,9 @@ HOUR_PATTERNS = [
     ((1, 2, 3, 4, 5), [(T(9, 30), T(12, 30))]),
 ]
 
+# What an agent would write for the English pages (the second example is left to show
+# the French fallback, marked as French).
+WHAT_TO_BRING_EN = {"Une pièce d'identité": "An identity document"}
 TRANSPORT = [
     "Tram {line}, arrêt fictif « Exemple », puis {minutes} minutes à pied",
     "Bus C{line}, arrêt fictif « Démonstration »",
@@ -513,9 +516,12 @@ class Command(BaseCommand):
                     "by_phone": rng.random() < 0.4,
                     "online": rng.random() < 0.2,
                     "referral_required": rng.random() < 0.05,
-                    "what_to_bring": rng.choice(
-                        ["", "", "Une pièce d'identité", "Votre CV si vous en avez un"]
+                    "what_to_bring": (
+                        bring := rng.choice(
+                            ["", "", "Une pièce d'identité", "Votre CV si vous en avez un"]
+                        )
                     ),
+                    "what_to_bring_en": WHAT_TO_BRING_EN.get(bring, ""),
                     "is_free": rng.random() < 0.9,
                     "wheelchair": rng.choices(WHEELCHAIR, weights=[50, 10, 10, 30])[0],
                     "holidays_rule": CLOSED_ON_HOLIDAYS
