@@ -4,8 +4,6 @@
 a field the partner did not touch compares equal to the live value.
 """
 
-import contextlib
-import datetime
 import re
 
 from django import forms
@@ -203,10 +201,10 @@ class DateListField(forms.CharField):
             return True
 
     def _parse(self, word):
-        for pattern in self.FORMATS:
-            with contextlib.suppress(ValueError):
-                return datetime.datetime.strptime(word, pattern).date()
-        return None
+        try:
+            return forms.DateField(input_formats=self.FORMATS).to_python(word)
+        except ValidationError:
+            return None
 
 
 class PermanenceForm(RowForm):

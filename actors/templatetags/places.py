@@ -37,12 +37,9 @@ def french(value, autoescape=True):
 def what_to_bring(structure, autoescape=True):
     """What to bring, in the page's language: the English an agent or partner wrote for an
     English page, otherwise the French, marked as such."""
-    if not _page_is_in_data_language() and structure.what_to_bring_en:
-        return (
-            conditional_escape(structure.what_to_bring_en)
-            if autoescape
-            else (structure.what_to_bring_en)
-        )
+    english = "" if _page_is_in_data_language() else structure.what_to_bring_en
+    if english:
+        return conditional_escape(english) if autoescape else english
     return french(structure.what_to_bring, autoescape)
 
 
