@@ -132,6 +132,18 @@ _UNSET = object()
 # What a new entry holds before a record's values are set on it.
 _PROTOTYPE = Structure(kind=StructureKind.AUTRE)
 NEW_ENTRY = {name: getattr(_PROTOTYPE, name) for name in TRACKED}
+
+
+def _accepts(name, value):
+    try:
+        Structure._meta.get_field(name).clean(value, None)
+    except ValidationError:
+        return False
+    return True
+
+
+# The defaults a new entry may keep unchecked: not the empty name a record left empty.
+VALID_DEFAULTS = {name: value for name, value in NEW_ENTRY.items() if _accepts(name, value)}
 _PROTOTYPE_STATE = {k: v for k, v in vars(_PROTOTYPE).items() if k != "_state"}
 
 
@@ -680,7 +692,7 @@ class Importer:
         """The admin's validation; a failing secondary field is set aside, not the record."""
         for _round in range(SET_ASIDE_ROUNDS):
             try:
-                self._full_clean(record, structure, before)
+                self._full_clean(record, structure, VALID_DEFAULTS if new else before)
                 return
             except ValidationError as error:
                 problems = getattr(error, "error_dict", None)
@@ -688,7 +700,7 @@ class Importer:
                     raise
                 for name, errors in problems.items():
                     self._set_aside(record, structure, before, new, name, errors)
-        self._full_clean(record, structure, before)
+        self._full_clean(record, structure, VALID_DEFAULTS if new else before)
 
     def _set_aside(self, record, structure, before, new, name, errors):
         """Put the field back as it was (its default on a new entry) and say why."""

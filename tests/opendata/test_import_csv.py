@@ -309,3 +309,13 @@ def test_slugs_made_from_names_are_valid_slugs(tmp_path):
     for slug in slugs:
         validate_slug(slug)
         assert len(slug) <= Structure._meta.get_field("slug").max_length
+
+
+def test_a_placed_row_without_a_name_is_refused_not_created_nameless(tmp_path):
+    # A new entry's empty name was taken for "left as it was" and went in unchecked.
+    lines = [HEADER, f"sans-nom;;cio;published;;;;{LAT};{LON};;;;;;"]
+    output = run_import(write(tmp_path, lines))
+    assert "0 créée(s)" in output and "1 invalide(s)" in output
+    invalid_part = output.split("Lignes invalides")[1]
+    assert "n° 2 " in invalid_part and "nom" in invalid_part.lower()
+    assert not Structure.objects.filter(slug="sans-nom").exists()
