@@ -62,10 +62,10 @@ Structure.objects.all().delete()
 
 
 @pytest.fixture
-def scratch_database(tmp_path):
-    """DATABASE_URL of an empty database, of the same kind as the suite's."""
+def scratch_database(request):
+    """DATABASE_URL of a migrated, empty database of the same kind as the suite's."""
     if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        yield f"sqlite:///{request.getfixturevalue('migrated_sqlite')}"
         return
     database = settings.DATABASES["default"]
     name = f"guide_backup_{uuid.uuid4().hex[:10]}"
@@ -81,7 +81,9 @@ def scratch_database(tmp_path):
         cursor.execute(f'CREATE DATABASE "{name}"')
     user = database["USER"]
     password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    yield f"postgres://{user}{password}@{database['HOST']}:{database['PORT'] or 5432}/{name}"
+    url = f"postgres://{user}{password}@{database['HOST']}:{database['PORT'] or 5432}/{name}"
+    _run(url, "manage.py", "migrate", "--noinput", "-v0")
+    yield url
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
@@ -102,7 +104,6 @@ def _run(database_url, *args):
 
 
 def test_a_restore_gives_back_every_structure_proposal_and_history_row(scratch_database, tmp_path):
-    _run(scratch_database, "manage.py", "migrate", "--noinput", "-v0")
     _run(scratch_database, "-c", SCENARIO)
     before = json.loads(_run(scratch_database, "-c", SNAPSHOT))
     assert (

@@ -12,6 +12,8 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -27,7 +29,6 @@ MIN_PRINT_PT = 12
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (96 per inch); a point is 1/72 inch
 
 
-@pytest.fixture
 def breil_places():
     """Thirty places in and around the Breil, as a quartier's guide holds them."""
     for n in range(30):
@@ -50,7 +51,6 @@ def minutes_from_the_centre(point):
     return geo.walking_minutes(geo.haversine_m(*BREIL_CENTRE, *point))
 
 
-@pytest.fixture
 def breil_booklet():
     """56 places as `make run`'s example data has them around the Breil: 40 inside, 16 just
     outside within 20 minutes' walk of its centre; an address, a phone, hours with a lunch
@@ -89,11 +89,42 @@ def breil_booklet():
             )
 
 
-def guide_pdf(client, language):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.get(reverse("frontdesk:guide", args=["breil-barberie"]), {"format": "pdf"})
-    assert response.status_code == 200
-    return PdfReader(io.BytesIO(response.content))
+def rendered_once(build, languages):
+    """The guide of the Breil as `build` fills it, printed once for the module's tests
+    (WeasyPrint takes a second or two a time): {language: PDF bytes, "page": the HTML}.
+    The places are rolled back; tiles and geocoder stay off, as in every test."""
+    from actors import vocabulary
+
+    url = reverse("frontdesk:guide", args=["breil-barberie"])
+    printed = {}
+    with override_settings(MAP_TILE_URL="", GEOCODER_DOMAIN="127.0.0.1:9"), transaction.atomic():
+        build()
+        for language in languages:
+            client = Client()
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            response = client.get(url, {"format": "pdf"})
+            assert response.status_code == 200
+            printed[language] = response.content
+        printed["page"] = Client().get(url).content.decode()
+        transaction.set_rollback(True)
+    vocabulary.forget()
+    return printed
+
+
+@pytest.fixture(scope="module")
+def places_guide(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return rendered_once(breil_places, ["fr", "en"])
+
+
+@pytest.fixture(scope="module")
+def booklet_guide(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return rendered_once(breil_booklet, ["fr"])
+
+
+def guide_pdf(guide, language):
+    return PdfReader(io.BytesIO(guide[language]))
 
 
 def marked_texts(reader):
@@ -162,8 +193,8 @@ def text_sizes(reader):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_the_guide_pdf_is_tagged_with_its_language_and_one_title(client, breil_places, language):
-    reader = guide_pdf(client, language)
+def test_the_guide_pdf_is_tagged_with_its_language_and_one_title(places_guide, language):
+    reader = guide_pdf(places_guide, language)
     catalog = reader.trailer["/Root"]
     assert "/StructTreeRoot" in catalog, "no structure tree: the PDF is not tagged"
     assert bool(catalog["/MarkInfo"]["/Marked"])
@@ -174,8 +205,8 @@ def test_the_guide_pdf_is_tagged_with_its_language_and_one_title(client, breil_p
     assert "Breil - Barberie" in title, title
 
 
-def test_the_map_is_a_figure_before_the_contents_and_its_numbers_stay_in_it(client, breil_places):
-    order = reading_order(guide_pdf(client, "fr"))
+def test_the_map_is_a_figure_before_the_contents_and_its_numbers_stay_in_it(places_guide):
+    order = reading_order(guide_pdf(places_guide, "fr"))
     contents = next(n for n, (text, _) in enumerate(order) if text == CONTENTS["fr"])
     figures = [item for _, item in order[:contents] if not isinstance(item, bool)]
     assert len(figures) == 1, "the cover has one figure, the map"
@@ -188,8 +219,8 @@ def test_the_map_is_a_figure_before_the_contents_and_its_numbers_stay_in_it(clie
     assert not loose_numbers, f"map numbers read before the contents: {loose_numbers[:10]}"
 
 
-def test_no_text_of_the_guide_is_printed_under_12_points(client, breil_places):
-    reader = guide_pdf(client, "fr")
+def test_no_text_of_the_guide_is_printed_under_12_points(places_guide):
+    reader = guide_pdf(places_guide, "fr")
     small = sorted({(text, size) for text, size in text_sizes(reader) if size < MIN_PRINT_PT})
     assert not small, f"printed under {MIN_PRINT_PT} pt: {small[:10]}"
 
@@ -199,7 +230,7 @@ def test_no_text_of_the_guide_is_printed_under_12_points(client, breil_places):
     order = reading_order(reader)
     figure = next(item for text, item in order if text == "figure")
     x1, y1, x2, y2 = (float(value) for value in figure["/A"]["/BBox"])
-    page = client.get(reverse("frontdesk:guide", args=["breil-barberie"])).content.decode()
+    page = places_guide["page"]
     width, height = (
         float(n) for n in re.search(r'<svg viewBox="0 0 ([\d.]+) ([\d.]+)"', page).groups()
     )
@@ -213,8 +244,8 @@ def page_texts(reader):
     return [page.extract_text() for page in reader.pages]
 
 
-def test_the_breils_56_places_print_on_at_most_8_numbered_pages(client, breil_booklet):
-    reader = guide_pdf(client, "fr")
+def test_the_breils_56_places_print_on_at_most_8_numbered_pages(booklet_guide):
+    reader = guide_pdf(booklet_guide, "fr")
     pages = page_texts(reader)
     assert len(pages) <= 8, f"the guide prints on {len(pages)} pages"
     for number, text in enumerate(pages, start=1):
@@ -225,8 +256,8 @@ def test_the_breils_56_places_print_on_at_most_8_numbered_pages(client, breil_bo
         assert f"du Breil n° {n} (exemple)" in printed, n
 
 
-def test_the_entries_are_in_two_columns_and_read_in_their_order(client, breil_booklet):
-    reader = guide_pdf(client, "fr")
+def test_the_entries_are_in_two_columns_and_read_in_their_order(booklet_guide):
+    reader = guide_pdf(booklet_guide, "fr")
     width = float(reader.pages[0].mediabox.width)
 
     # Where each entry's name starts on its page: in the left or the right half.
@@ -248,8 +279,8 @@ def test_the_entries_are_in_two_columns_and_read_in_their_order(client, breil_bo
     assert numbers == list(range(1, 57)), numbers
 
 
-def test_tout_pres_is_within_20_minutes_walk_of_the_centre(client, breil_booklet):
-    reader = guide_pdf(client, "fr")
+def test_tout_pres_is_within_20_minutes_walk_of_the_centre(booklet_guide):
+    reader = guide_pdf(booklet_guide, "fr")
     printed = re.sub(r"\s+", " ", " ".join(page_texts(reader)))
     nearby = printed[printed.index("Tout près") :]
     minutes = [int(m) for m in re.findall(r"(\d+) min à pied", nearby)]

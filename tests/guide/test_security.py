@@ -88,7 +88,7 @@ def test_a_boolean_setting_that_is_neither_true_nor_false_stops_the_process():
     assert "DEBUG must be a boolean" in result.stderr
 
 
-def test_production_headers_and_cookies(tmp_path):
+def test_production_headers_and_cookies(tmp_path, migrated_sqlite):
     """A page served with the production settings, in a process of its own."""
     static_root = str(tmp_path / "static")
     collected = _manage("collectstatic", "--noinput", **_production_env(STATIC_ROOT=static_root))
@@ -96,8 +96,6 @@ def test_production_headers_and_cookies(tmp_path):
     script = """
 import django, json
 django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from django.test.utils import setup_test_environment
 setup_test_environment()
 from django.conf import settings
@@ -122,7 +120,7 @@ print(json.dumps({
 """
     env = {
         **os.environ,
-        **_production_env(DATABASE_URL="sqlite:///:memory:", STATIC_ROOT=static_root),
+        **_production_env(DATABASE_URL=f"sqlite:///{migrated_sqlite}", STATIC_ROOT=static_root),
     }
     env["DJANGO_SETTINGS_MODULE"] = "guide.settings"
     result = subprocess.run(
