@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import jobs
-from .formats import DATA_INCLUSION, FORMAT_CHOICES, parse_communes, parse_departement
-from .models import ImportRun
+from .models import DATA_INCLUSION, FORMAT_CHOICES, ImportRun
+from .scope import parse_communes, parse_departement
 
 # Multipart overhead and the form's other fields, on top of the files themselves.
 UPLOAD_MARGIN_BYTES = 64 * 1024

@@ -1,28 +1,20 @@
-"""The import formats, by name, and the territory options shared by the command and the admin."""
+"""The import formats, by name: each file checked whole, then read record by record."""
 
 import codecs
 import io
-import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import annuaire, datainclusion_reader, jsonstream, tabular
+from .models import DATA_INCLUSION
 from .records import ImportFileError
 
-DATA_INCLUSION = "data-inclusion"
 READERS = {
     "annuaire": annuaire.read,
     "csv": tabular.read_csv,
     "json": tabular.read_json,
     DATA_INCLUSION: datainclusion_reader.read_structures,
 }
-FORMAT_CHOICES = [
-    ("annuaire", gettext_lazy("Annuaire de l'administration (JSON, fichier complet ou API)")),
-    (DATA_INCLUSION, gettext_lazy("data·inclusion (structures et services, JSON ou API)")),
-    ("csv", gettext_lazy("CSV du guide (colonnes documentées)")),
-    ("json", gettext_lazy("JSON du guide (export /export/structures.json)")),
-]
 CHUNK = 1 << 20
 
 
@@ -64,31 +56,6 @@ def service_records(stream, *, checked=False):
     if not checked:
         jsonstream.check(stream)
     yield from datainclusion_reader.read_services(stream)
-
-
-_COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
-_DEPARTEMENT = re.compile(r"^(\d{2,3}|2[AB])$")
-
-
-def parse_communes(text):
-    """'44109, 44143' → ['44109', '44143']; ValueError with a French message."""
-    codes = [code.strip().upper() for code in (text or "").split(",") if code.strip()]
-    bad = [code for code in codes if not _COMMUNE.match(code)]
-    if bad:
-        raise ValueError(
-            _("codes INSEE de communes invalides : %(codes)s (5 caractères, ex. 44109)")
-            % {"codes": ", ".join(bad)}
-        )
-    return codes
-
-
-def parse_departement(text):
-    code = (text or "").strip().upper()
-    if code and not _DEPARTEMENT.match(code):
-        raise ValueError(
-            _("code de département invalide : « %(code)s » (ex. 44, 2A, 974)") % {"code": code}
-        )
-    return code
 
 
 class ProgressReader(io.RawIOBase):

@@ -25,9 +25,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from . import formats, readahead
-from .formats import ProgressReader
-from .importer import Importer
 from .models import ImportRun
 
 logger = logging.getLogger(__name__)
@@ -80,6 +77,12 @@ def forget_files(run):
 
 def run_import(run, *, dry_run):
     """The Report of importing the run's stored files; None if a file has expired."""
+    # Here rather than at the top: the admin imports this module in every process, and the
+    # readers and the importer (data·inclusion's schema, the geocoder) only the worker needs.
+    from . import formats, readahead
+    from .formats import ProgressReader
+    from .importer import Importer
+
     paths = [
         upload_dir() / name if name else None
         for name in (run.stored_name, run.services_stored_name)

@@ -2,7 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .formats import FORMAT_CHOICES
+# The import formats (opendata.formats.READERS reads each).
+DATA_INCLUSION = "data-inclusion"
+FORMAT_CHOICES = [
+    ("annuaire", _("Annuaire de l'administration (JSON, fichier complet ou API)")),
+    (DATA_INCLUSION, _("data·inclusion (structures et services, JSON ou API)")),
+    ("csv", _("CSV du guide (colonnes documentées)")),
+    ("json", _("JSON du guide (export /export/structures.json)")),
+]
 
 
 class ImportRun(models.Model):

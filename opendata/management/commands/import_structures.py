@@ -7,9 +7,10 @@ from django.test.utils import override_settings
 from django.utils import translation
 from tqdm import tqdm
 
-from opendata import formats, readahead
-from opendata.formats import DATA_INCLUSION, READERS, ProgressReader
+from opendata import formats, readahead, scope
+from opendata.formats import READERS, ProgressReader
 from opendata.importer import Importer
+from opendata.models import DATA_INCLUSION
 
 
 class Command(BaseCommand):
@@ -49,8 +50,8 @@ class Command(BaseCommand):
         self, *args, file, format, services, communes, departement, dry_run, strict, **options
     ):
         try:
-            communes = formats.parse_communes(communes)
-            departement = formats.parse_departement(departement)
+            communes = scope.parse_communes(communes)
+            departement = scope.parse_departement(departement)
         except ValueError as error:
             raise CommandError(str(error)) from None
         if services and format != DATA_INCLUSION:
