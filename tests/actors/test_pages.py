@@ -171,3 +171,20 @@ def test_every_page_has_an_icon(client):
     assert icon == static("favicon.svg") and finders.find("favicon.svg")
     response = client.get("/favicon.ico")  # asked by pages that name none (the admin)
     assert response.status_code == 302 and response["Location"] == icon
+
+
+def test_a_page_links_back_to_itself_unless_its_address_is_too_long_to_come_back(client):
+    """The desk link and the visitor's sheet forms carry `next`: this page's address. An
+    address too long for a server to accept again (gunicorn: 4,094 bytes a request line)
+    comes back as its path alone, and the page is not made of copies of it."""
+    search = reverse("actors:search")
+    page = client.get(search, {"besoin": "stage-de-3e"}).content.decode()
+    assert "next=/recherche/%3Fbesoin%3Dstage-de-3e" in page
+
+    padding = "x" * 3000  # a parameter no page reads, as a link from elsewhere may carry
+    response = client.get(search, {"besoin": "stage-de-3e", "suivi": padding})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'next=/recherche/"' in page and 'name="next" value="/recherche/"' in page
+    assert f"suivi%3D{padding}" not in page  # the desk link
+    assert f'value="/recherche/?besoin=stage-de-3e&amp;suivi={padding}' not in page  # the forms
