@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import caches
 from django.db import router, transaction
-from django.db.models import Model
+from django.db.models import Model, sql
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -124,9 +124,14 @@ def record_prepared(request, prepared):
         return None
     try:
         row = RecordedSearch(day=timezone.localdate(), **prepared["fields"])
-        with _own_transaction():
-            row.save(force_insert=True)
-            words.count_words(prepared.get("missed_words", []), row.day)
+        missed = prepared.get("missed_words", [])
+        connection = transaction.get_connection(router.db_for_write(RecordedSearch))
+        if connection.vendor == "postgresql" and not missed and not connection.in_atomic_block:
+            _insert_at_once(connection, row)
+        else:
+            with _own_transaction():
+                row.save(force_insert=True)
+                words.count_words(missed, row.day)
     except Exception:  # a database error (or a bug here) must never fail the search itself
         logger.warning("Search not recorded for the dashboard.", exc_info=True)
         return None
@@ -168,6 +173,19 @@ def _desk(request, search):
     if origin is None or origin.kind != OriginKind.DESK or search.cleaned.get("depuis"):
         return None
     return desk_from_request(request)
+
+
+def _insert_at_once(connection, row):
+    """The row inserted in one round trip, its commit not waiting for the disk (see
+    _own_transaction): in autocommit, statements sent together run as one transaction
+    (PostgreSQL's simple query protocol), so `SET LOCAL` holds for the INSERT alone.
+    BEGIN, SET, INSERT and COMMIT one by one were four round trips (0.6 ms a search)."""
+    fields = [field for field in RecordedSearch._meta.concrete_fields if not field.primary_key]
+    query = sql.InsertQuery(RecordedSearch)
+    query.insert_values(fields, [row])
+    ((statement, params),) = query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL synchronous_commit TO OFF; {statement}", params)
 
 
 @contextmanager
