@@ -54,7 +54,8 @@ def _store(instance, name, model, rows):
 
 def attach_card_data(structures, needs=()):
     """Fill in what a card and an API summary show; `needs`: the needs searched for, which
-    the hosted permanences shown are limited to. Four queries whatever the number of rows."""
+    the hosted permanences shown are limited to. Three queries whatever the number of rows
+    (a fourth when a place hosts permanences)."""
     from actors import vocabulary
     from actors.models import Need, OpeningException, OpeningSlot, Permanence, Public, Structure
 
@@ -65,7 +66,7 @@ def attach_card_data(structures, needs=()):
     ids = [s.pk for s in structures]
 
     # Fixed SQL for the fixed shapes: compiling these through the ORM cost more than
-    # running them. One query for the needs and publics, one for the hours.
+    # running them. One query for the needs, the publics and the hours.
     connection = connections[Structure.objects.db]
     quote, marks = connection.ops.quote_name, ", ".join(["%s"] * len(ids))
     needs_table = quote(Structure.needs.through._meta.db_table)
@@ -74,32 +75,38 @@ def attach_card_data(structures, needs=()):
     slots, exceptions = defaultdict(list), defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 0, structure_id, need_id FROM {needs_table} WHERE structure_id IN ({marks}) "
+            # The first branch gives the columns their types (PostgreSQL types a bare NULL
+            # as text, and text does not go with a time).
+            "SELECT 0, structure_id, need_id, CAST(NULL AS time), CAST(NULL AS time), "
+            "CAST(NULL AS date), CAST(NULL AS date), CAST(NULL AS text), CAST(NULL AS text) "
+            f"FROM {needs_table} WHERE structure_id IN ({marks}) "
             "UNION ALL "
-            f"SELECT 1, structure_id, public_id FROM {publics_table} "
-            f"WHERE structure_id IN ({marks})",
-            ids + ids,
-        )
-        for which, owner, value in cursor.fetchall():
-            (public_ids if which else need_ids)[owner].append(value)
-        cursor.execute(
-            "SELECT 0, structure_id, weekday, opens, closes, NULL, NULL, NULL, NULL "
+            "SELECT 1, structure_id, public_id, NULL, NULL, NULL, NULL, NULL, NULL "
+            f"FROM {publics_table} WHERE structure_id IN ({marks}) "
+            "UNION ALL "
+            "SELECT 2, structure_id, weekday, opens, closes, NULL, NULL, NULL, NULL "
             f"FROM {quote(OpeningSlot._meta.db_table)} WHERE structure_id IN ({marks}) "
             "UNION ALL "
-            "SELECT 1, structure_id, NULL, opens, closes, starts_on, ends_on, kind, label "
+            "SELECT 3, structure_id, NULL, opens, closes, starts_on, ends_on, kind, label "
             f"FROM {quote(OpeningException._meta.db_table)} "
             f"WHERE structure_id IN ({marks}) AND ends_on >= %s "
             "ORDER BY 1, 2, 3, 6, 4",
-            [*ids, *ids, timezone.localdate()],
+            [*ids, *ids, *ids, *ids, timezone.localdate()],
         )
-        for which, owner, weekday, opens, closes, starts, ends, kind, label in cursor.fetchall():
-            opens, closes = _time(opens), _time(closes)
-            if which:
-                row = ExceptionRow(owner, _date(starts), _date(ends), kind, opens, closes, label)
-                exceptions[owner].append(row)
+        for which, owner, value, opens, closes, starts, ends, kind, label in cursor.fetchall():
+            if which == 0:
+                need_ids[owner].append(value)
+            elif which == 1:
+                public_ids[owner].append(value)
+            elif which == 2:
+                slots[owner].append(SlotRow(owner, value, _time(opens), _time(closes)))
             else:
-                slots[owner].append(SlotRow(owner, weekday, opens, closes))
-    permanences = _hosted_permanences(connection, ids, needs)
+                exceptions[owner].append(
+                    ExceptionRow(
+                        owner, _date(starts), _date(ends), kind, _time(opens), _time(closes), label
+                    )
+                )
+    permanences = _hosted_permanences(connection, ids)
     permanence_needs = defaultdict(list)
     if permanences:
         keys = [p.pk for p in permanences]
@@ -112,6 +119,11 @@ def attach_card_data(structures, needs=()):
             )
             for permanence_id, need_id in cursor.fetchall():
                 permanence_needs[permanence_id].append(need_id)
+    # Limited to the needs searched for here rather than in SQL: an EXISTS there made
+    # PostgreSQL read every permanence's needs for a handful of permanences.
+    searched = {getattr(need, "pk", need) for need in needs}
+    if searched:
+        permanences = [p for p in permanences if searched.intersection(permanence_needs[p.pk])]
     hosted = defaultdict(list)
     for permanence in permanences:
         chosen = sorted(permanence_needs[permanence.pk], key=_need_order(words))
@@ -153,9 +165,9 @@ def fetch_structures(ids, db):
     return {structure.pk: structure for structure in found}
 
 
-def _hosted_permanences(connection, ids, needs):
-    """The current permanences hosted at these places (for one of `needs` when given),
-    each with its provider, in Permanence.Meta.ordering (what
+def _hosted_permanences(connection, ids):
+    """The current permanences hosted at these places, each with its provider, in
+    Permanence.Meta.ordering (what
     `Permanence.objects.current().filter(host__in=…).select_related("provider")` gave)."""
     from actors.models import Permanence, Structure
 
@@ -168,14 +180,6 @@ def _hosted_permanences(connection, ids, needs):
         "(p.starts_on IS NULL OR p.starts_on <= %s)",
         "(p.ends_on IS NULL OR p.ends_on >= %s)",
     ]
-    need_ids = [getattr(need, "pk", need) for need in needs]
-    if need_ids:
-        table = quote(Permanence.needs.through._meta.db_table)
-        where.append(
-            f"EXISTS (SELECT 1 FROM {table} pn WHERE pn.permanence_id = p.id "
-            f"AND pn.need_id IN ({', '.join(['%s'] * len(need_ids))}))"
-        )
-        params += need_ids
     sql = (
         f"SELECT {permanence_rows.columns('p', connection)}, "
         f"{provider_rows.columns('s', connection)} "
