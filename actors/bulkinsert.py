@@ -330,3 +330,20 @@ def delete_in(model, column, values, *, chunk=900):
             )
             deleted += cursor.rowcount
     return deleted
+
+
+def delete_selected(queryset):
+    """DELETE the rows a queryset selects, in one statement: `… WHERE pk IN (its SQL)`,
+    no row loaded, no signals, no cascade collection, no history (as `delete_in`).
+    Returns how many rows went."""
+    model = queryset.model
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    selected, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} IN ({selected})",
+            params,
+        )
+        return cursor.rowcount

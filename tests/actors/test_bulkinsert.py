@@ -210,3 +210,21 @@ def test_rows_are_deleted_by_their_column_in_chunks():
     places = [make_structure(hours=[(0, datetime.time(9), datetime.time(12))]) for _ in range(3)]
     assert delete_in(OpeningSlot, "structure_id", [p.pk for p in places[:2]], chunk=1) == 2
     assert list(OpeningSlot.objects.values_list("structure_id", flat=True)) == [places[2].pk]
+
+
+@pytest.mark.django_db
+def test_the_rows_a_queryset_selects_are_deleted_in_one_statement():
+    from actors.bulkinsert import delete_selected
+
+    kept = make_structure(name="Lieu réel (test)", needs=["stage-de-3e"])
+    examples = [make_structure(needs=["stage-de-3e"], is_example=True) for _ in range(2)]
+    through = Structure.needs.through.objects
+
+    with CaptureQueriesContext(connection) as queries:
+        gone = delete_selected(
+            through.filter(structure__in=Structure.objects.filter(is_example=True).values("pk"))
+        )
+    assert gone == 2 and len(queries) == 1
+    assert list(through.values_list("structure_id", flat=True)) == [kept.pk]
+    assert delete_selected(Structure.objects.filter(is_example=True)) == len(examples)
+    assert list(Structure.objects.all()) == [kept]

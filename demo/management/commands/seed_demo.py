@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from actors import geo, territories, vocabulary
-from actors.bulkinsert import insert_rows, select_in
+from actors.bulkinsert import delete_selected, insert_rows, select_in
 from actors.enums import (
     ContactVisibility,
     CoordinatesSource,
@@ -443,9 +443,9 @@ class Command(BaseCommand):
             Structure.languages.through.objects.filter(structure__in=examples),
         ]
         for queryset in deletions:
-            queryset._raw_delete(queryset.db)
+            delete_selected(queryset)
         Structure.objects.filter(parent__in=examples).update(parent=None)
-        Structure.objects.filter(is_example=True)._raw_delete(Structure.objects.db)
+        delete_selected(Structure.objects.filter(is_example=True))
 
     def _create(self, count, rng, home, neighbourhoods, needs, publics, languages):
         now = timezone.now()
