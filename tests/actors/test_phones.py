@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumber
 
 from actors.phones import _french_prefix_exists, display_phone, normalize_phone, tel_uri
 from tests.factories import make_structure
@@ -125,7 +126,7 @@ def test_whether_a_french_number_exists_depends_on_its_first_five_digits_only():
     """What the quick way relies on, for every prefix, against another number of it."""
     rng = random.Random(7)
     for prefix in range(10_000, 100_000):
-        other = f"0{prefix}{rng.randint(0, 9999):04d}"
-        assert _french_prefix_exists(str(prefix)) == phonenumbers.is_valid_number(
-            phonenumbers.parse(other, "FR")
-        ), other
+        # "0" + prefix + 4 digits, as phonenumbers.parse(…, "FR") reads it (built directly:
+        # parsing 90,000 numbers took two thirds of this test).
+        other = PhoneNumber(country_code=33, national_number=prefix * 10_000 + rng.randint(0, 9999))
+        assert _french_prefix_exists(str(prefix)) == phonenumbers.is_valid_number(other), other
