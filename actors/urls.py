@@ -1,5 +1,4 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
 from actors import views
 from actors.api import views as api
@@ -21,5 +20,5 @@ urlpatterns = [
     path("api/v1/quartiers/<slug:slug>/", api.neighbourhood_feature, name="api-neighbourhood"),
     path("api/v1/besoins/", api.need_list, name="api-needs"),
     path("api/v1/publics/", api.public_list, name="api-publics"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/schema/", api.SchemaView.as_view(), name="api-schema"),
 ]

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 import pytest
 import yaml
@@ -187,6 +188,26 @@ def test_openapi_schema_is_generated_from_the_code(client):
         "rayon",
     } <= names
     assert "/api/v1/structures/{slug}/" in schema["paths"]
+
+
+def test_the_schema_is_generated_once_per_language_of_the_site(client):
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.renderers import JSONRenderer
+
+    from actors.api.views import SchemaView
+
+    SchemaView._generated.clear()
+    french = _schema(client)
+    assert _schema(client) == french
+    english = yaml.safe_load(client.get("/api/v1/schema/", {"lang": "en"}).content)
+    assert english != french
+    # What was kept is what drf-spectacular generates.
+    fresh = json.loads(JSONRenderer().render(SchemaGenerator().get_schema(public=True)))
+    assert json.loads(json.dumps(french)) == fresh
+    # Any other language or a version is answered, not kept: the process keeps two at most.
+    for params in ({"lang": "x" * 40}, {"version": "9"}):
+        assert client.get("/api/v1/schema/", params).status_code == 200
+    assert set(SchemaView._generated) == {"fr", "en"}
 
 
 def _schema(client):
