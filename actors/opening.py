@@ -12,11 +12,11 @@ from functools import lru_cache
 
 import holidays
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
 from actors.enums import ExceptionKind, HolidaysRule
+from actors.i18n import gettext as _
 
 # Far enough to look past a summer closure when announcing the next opening.
 LOOKAHEAD_DAYS = 60
