@@ -118,7 +118,7 @@ class StructureQuerySet(models.QuerySet):
     def with_card_data(self, needs=()):
         """What a result card and an API summary show (the quartier, needs, publics, hours,
         upcoming exceptions, the current permanences hosted here, limited to `needs` when
-        given), in four or five queries for the whole page: see actors.models.cards."""
+        given), in three or four queries for the whole page: see actors.models.cards."""
         clone = self._chain()
         clone._page_data = ("cards", tuple(needs))
         return clone

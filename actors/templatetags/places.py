@@ -11,7 +11,7 @@ from actors import geo, phones, vocabulary
 from actors.enums import Recurrence, Weekday
 from actors.i18n import gettext as _
 from actors.models.structures import kind_labels
-from actors.opening import format_day, format_period, format_time
+from actors.opening import format_day, format_period, format_time, opening_status
 
 register = template.Library()
 
@@ -212,6 +212,7 @@ def _card_words(url):
         "referral": _("sur orientation d'un professionnel"),
         "needs": escape(_("Besoins")),
         "stale": _("Informations à vérifier"),
+        "hours": {},  # each different week's line, filled by the cards (_hours_line)
         # The same messages as the template had (blocktranslate's form of its variables).
         "permanence": _("%(title)s : %(day)s de %(opens)s à %(closes)s (%(recurrence)s)"),
         "add": _('Ajouter à la fiche<span class="visually-hidden"> : %(name)s</span>'),
@@ -230,6 +231,24 @@ def _prefetched(instance, name):
         return instance._prefetched_objects_cache[name]._result_cache
     except (AttributeError, KeyError):
         return list(getattr(instance, name).all())
+
+
+def _hours_line(structure, lines, now):
+    """The card's line on its hours ("Ouvert maintenant, jusqu'à 17 h"), computed once per
+    page for each different week: places often keep the same hours."""
+    slots = _prefetched(structure, "opening_slots")
+    exceptions = _prefetched(structure, "opening_exceptions")
+    key = (
+        structure.holidays_rule,
+        tuple((s.weekday, s.opens, s.closes) for s in slots),
+        tuple((e.starts_on, e.ends_on, e.kind, e.opens, e.closes, e.label) for e in exceptions),
+    )
+    line = lines.get(key)
+    if line is None:
+        status = opening_status(slots, exceptions, structure.holidays_rule, now)
+        open_class = " is-open" if status.open_now else ""
+        line = lines[key] = f'<p class="card-hours{open_class}">{_text(status.label(now))}</p>'
+    return line
 
 
 def _text(value):
@@ -269,9 +288,7 @@ def _card(structure, words, add_form, level, extra, now):
             f'<p class="card-distance"><strong>{_text(metres(distance))}</strong> · '
             f"{_text(walking(distance))}</p>"
         )
-    status = structure.opening_status(now)
-    open_class = " is-open" if status.open_now else ""
-    parts.append(f'<p class="card-hours{open_class}">{_text(status.label(now))}</p>')
+    parts.append(_hours_line(structure, words["hours"], now))
     access = []
     if structure.walk_in:
         access.append(_text(words["walk_in"]))

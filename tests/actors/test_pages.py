@@ -188,3 +188,30 @@ def test_a_page_links_back_to_itself_unless_its_address_is_too_long_to_come_back
     assert 'next=/recherche/"' in page and 'name="next" value="/recherche/"' in page
     assert f"suivi%3D{padding}" not in page  # the desk link
     assert f'value="/recherche/?besoin=stage-de-3e&amp;suivi={padding}' not in page  # the forms
+
+
+def test_cards_with_the_same_week_share_its_line_and_a_closure_still_shows():
+    """The hours line is computed once per different week on a page (places often keep
+    the same hours): a place closed today keeps its own line."""
+    import datetime
+
+    from django.utils import timezone
+
+    from actors.enums import ExceptionKind
+    from actors.models import OpeningException, Structure
+    from actors.templatetags.places import render_cards
+
+    week = [(day, datetime.time(0), datetime.time(23, 59)) for day in range(7)]
+    same = [make_structure(name=f"Lieu {n} (test)", hours=week) for n in range(2)]
+    closed = make_structure(name="Lieu fermé (test)", hours=week)
+    today = timezone.localdate()  # closed today and tomorrow: never the others' line
+    OpeningException.objects.create(
+        structure=closed,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=1),
+        kind=ExceptionKind.CLOSED,
+    )
+    pks = [place.pk for place in (*same, closed)]
+    cards = render_cards(Structure.objects.cards_in_order([(pk, 0.0) for pk in pks]))
+    lines = re.findall(r'<p class="card-hours[^"]*">([^<]*)</p>', cards)
+    assert len(lines) == 3 and lines[0] == lines[1] != lines[2]
