@@ -1,4 +1,5 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 
 from actors import views
 from actors.api import views as api
@@ -20,5 +21,9 @@ urlpatterns = [
     path("api/v1/quartiers/<slug:slug>/", api.neighbourhood_feature, name="api-neighbourhood"),
     path("api/v1/besoins/", api.need_list, name="api-needs"),
     path("api/v1/publics/", api.public_list, name="api-publics"),
-    path("api/v1/schema/", api.SchemaView.as_view(), name="api-schema"),
+    path(
+        "api/v1/schema/",
+        SpectacularAPIView.as_view(generator_class=api.KeptSchemaGenerator),
+        name="api-schema",
+    ),
 ]

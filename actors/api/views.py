@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -11,7 +12,6 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
@@ -266,25 +266,20 @@ def public_list(request):
     return Response(PublicSerializer(Public.objects.all(), many=True).data)
 
 
-class SchemaView(SpectacularAPIView):
+class KeptSchemaGenerator(SchemaGenerator):
     """The OpenAPI schema, generated once per process for each language of the site: it
-    is read from the code alone, never from the database (20 ms a request otherwise). An
-    unknown `lang` or `version` is answered as drf-spectacular does, and not kept."""
+    is read from the code alone, never from the database (20 ms a request otherwise).
+    Another `lang` or a `version`, or a non-public schema, is generated as before and not
+    kept. drf-spectacular's view serves it (`generator_class`)."""
 
-    _generated = {}
+    _kept = {}
 
-    def _get_schema_response(self, request):
+    def get_schema(self, request=None, public=False):
         language = translation.get_language()
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        if version is not None or language not in dict(settings.LANGUAGES):
-            return super()._get_schema_response(request)
-        schema = self._generated.get(language)
+        version = self.api_version or getattr(request, "version", None)
+        if version is not None or not public or language not in dict(settings.LANGUAGES):
+            return super().get_schema(request=request, public=public)
+        schema = self._kept.get(language)
         if schema is None:
-            generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
-            schema = self._generated[language] = generator.get_schema(
-                request=request, public=self.serve_public
-            )
-        filename = self._get_filename(request, None)
-        return Response(
-            data=schema, headers={"Content-Disposition": f'inline; filename="{filename}"'}
-        )
+            schema = self._kept[language] = super().get_schema(request=request, public=public)
+        return schema
