@@ -92,9 +92,8 @@ def breil_booklet():
 def rendered_once(build, languages):
     """The guide of the Breil as `build` fills it, printed once for the module's tests
     (WeasyPrint takes a second or two a time): {language: PDF bytes, "page": the HTML}.
-    The places are rolled back; tiles and geocoder stay off, as in every test."""
-    from actors import vocabulary
-
+    The places are rolled back; tiles and geocoder stay off, as in every test (and each
+    test's `fresh_caches` then forgets what the processes kept of them)."""
     url = reverse("frontdesk:guide", args=["breil-barberie"])
     printed = {}
     with override_settings(MAP_TILE_URL="", GEOCODER_DOMAIN="127.0.0.1:9"), transaction.atomic():
@@ -107,7 +106,6 @@ def rendered_once(build, languages):
             printed[language] = response.content
         printed["page"] = Client().get(url).content.decode()
         transaction.set_rollback(True)
-    vocabulary.forget()
     return printed
 
 
